@@ -1,0 +1,30 @@
+/// <reference types="vitest" />
+import { defineConfig } from "vitest/config";
+import { getClarinetVitestsArgv, vitestSetupFilePath } from "@stacks/clarinet-sdk/vitest";
+
+// Two projects: the contract suites run in the Clarinet environment (a fresh simnet per
+// test); the off-chain suites (crypto, roles) run in plain Node.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "contract",
+          include: ["tests/*.test.ts"],
+          environment: "clarinet",
+          pool: "forks",
+          setupFiles: [vitestSetupFilePath],
+          environmentOptions: { clarinet: { ...(await getClarinetVitestsArgv()), includeBootContracts: false, bootContractsPath: "" } },
+        },
+      },
+      {
+        test: {
+          name: "node",
+          include: ["tests/crypto/**/*.test.ts", "tests/node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
