@@ -6,6 +6,8 @@ import { getClarinetVitestsArgv, vitestSetupFilePath } from "@stacks/clarinet-sd
 // test); the off-chain suites (crypto, roles) run in plain Node.
 export default defineConfig({
   test: {
+    // The simnet logs every print event; show logs only for failing tests.
+    silent: "passed-only",
     projects: [
       {
         test: {

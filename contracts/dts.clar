@@ -1,1 +1,1080 @@
-(define-read-only (ping) u1)
+;; DTS: a decentralized t-of-n threshold BLS signing network.
+;;
+;; Trust model: Clarity has no BLS12-381 pairing, so this contract never verifies a BLS
+;; signature. It enforces what it can check itself (who may call, stake and balances,
+;; deadlines, one partial per member, counts against the threshold, byte lengths and
+;; point-encoding flags, that a reshared group key equals the old one, liveness faults).
+;; Signer nodes and watchtowers verify BLS off-chain; an invalid partial is adjudicated by
+;; a quorum of bonded watchtowers and slashed here.
+
+;; ---------------------------------------------------------------------------------------
+;; Constants and errors
+;; ---------------------------------------------------------------------------------------
+
+(define-constant CONTRACT-OWNER tx-sender)
+
+;; Largest committee; every list over a committee is bounded by it.
+(define-constant MAX-COMMITTEE u32)
+;; Largest number of registered signers; bounds the rotation's ranking fold.
+(define-constant MAX-SIGNERS u128)
+;; Largest number of registered watchtowers; bounds the per-interval report lists.
+(define-constant MAX-WATCHTOWERS u32)
+
+(define-constant BPS u10000)
+(define-constant PERCENT u100)
+(define-constant MAX-REPUTATION u10000)
+;; A new signer starts here, half way, until its first metric change.
+(define-constant NEUTRAL-REPUTATION u5000)
+;; Reputation points lost per slash (see compute-reputation).
+(define-constant SLASH-REPUTATION-PENALTY u1500)
+;; Uptime points (percent) lost per missed signature.
+(define-constant MISSED-UPTIME-PENALTY u10)
+;; Largest signing-speed (blocks) that a report or update may carry.
+(define-constant MAX-SIGNING-SPEED u100000)
+
+;; Watchtower accuracy-score: starts at 100; +5 per confirmed claim, -10 per expired claim;
+;; below the floor the watchtower is deactivated.
+(define-constant WATCHTOWER-START-ACCURACY u100)
+(define-constant WATCHTOWER-CONFIRM-BONUS u5)
+(define-constant WATCHTOWER-EXPIRY-PENALTY u10)
+(define-constant WATCHTOWER-MIN-ACCURACY u50)
+
+;; BLS12-381 min-pk encodings (zcash/IETF compressed form): flag bits of the first byte.
+(define-constant G1-COMPRESSED-LEN u48)
+(define-constant G2-COMPRESSED-LEN u96)
+(define-constant HASH-LEN u32)
+(define-constant FLAG-COMPRESSED u128)
+(define-constant FLAG-INFINITY u64)
+
+(define-constant ERR-UNAUTHORIZED (err u100))
+(define-constant ERR-INVALID-PARAMS (err u101))
+(define-constant ERR-INSUFFICIENT-STAKE (err u102))
+(define-constant ERR-INVALID-SIGNATURE (err u103))
+(define-constant ERR-INVALID-THRESHOLD (err u104))
+(define-constant ERR-WATCHTOWER-EXISTS (err u105))
+(define-constant ERR-NOT-ACTIVE-SIGNER (err u106))
+(define-constant ERR-ALREADY-REGISTERED (err u107))
+(define-constant ERR-INVALID-METRICS (err u108))
+(define-constant ERR-INVALID-SIGNATURE-LENGTH (err u109))
+(define-constant ERR-INVALID-KEY-LENGTH (err u110))
+(define-constant ERR-ALREADY-INITIALIZED (err u111))
+(define-constant ERR-NOT-INITIALIZED (err u112))
+(define-constant ERR-PAUSED (err u113))
+(define-constant ERR-NOT-REGISTERED (err u114))
+(define-constant ERR-INVALID-KEY (err u115))
+(define-constant ERR-KEY-IN-USE (err u116))
+(define-constant ERR-INVALID-AMOUNT (err u117))
+(define-constant ERR-STAKE-LOCKED (err u118))
+(define-constant ERR-NOTHING-TO-WITHDRAW (err u119))
+(define-constant ERR-REQUEST-EXISTS (err u120))
+(define-constant ERR-UNKNOWN-REQUEST (err u121))
+(define-constant ERR-REQUEST-EXPIRED (err u122))
+(define-constant ERR-ALREADY-SIGNED (err u123))
+(define-constant ERR-THRESHOLD-NOT-MET (err u124))
+(define-constant ERR-ALREADY-FINALIZED (err u125))
+(define-constant ERR-NO-ACTIVE-KEY (err u126))
+(define-constant ERR-KEY-MISMATCH (err u127))
+(define-constant ERR-UNKNOWN-EPOCH (err u128))
+(define-constant ERR-ROTATION-NOT-DUE (err u129))
+(define-constant ERR-INSUFFICIENT-SIGNERS (err u130))
+(define-constant ERR-FEE-TOO-LOW (err u131))
+(define-constant ERR-NOT-WATCHTOWER (err u132))
+(define-constant ERR-ALREADY-REPORTED (err u133))
+(define-constant ERR-DEADLINE-NOT-REACHED (err u134))
+(define-constant ERR-NOT-PENALIZABLE (err u135))
+;; u136-u142 are reserved for governance: UNKNOWN-PROPOSAL, VOTING-CLOSED, VOTING-OPEN,
+;; (u139 ALREADY-VOTED is defined below), PROPOSAL-REJECTED, ALREADY-EXECUTED,
+;; UNKNOWN-PARAMETER.
+(define-constant ERR-ALREADY-VOTED (err u139))
+(define-constant ERR-SIGNER-LIMIT (err u143))
+(define-constant ERR-WATCHTOWER-LIMIT (err u144))
+(define-constant ERR-CLAIM-EXPIRED (err u145))
+(define-constant ERR-UNKNOWN-CLAIM (err u146))
+(define-constant ERR-EPOCH-CLOSED (err u147))
+(define-constant ERR-INSUFFICIENT-FUNDS (err u148))
+
+;; ---------------------------------------------------------------------------------------
+;; Configuration
+;; ---------------------------------------------------------------------------------------
+
+(define-data-var initialized bool false)
+(define-data-var paused bool false)
+(define-data-var guardian principal CONTRACT-OWNER)
+
+;; Every parameter by name, so that governance can change any of them by name.
+;; Set by `initialize`: min-stake, required-signers, total-signers, rotation-period,
+;; signature-threshold. The rest start at the defaults below (amounts in micro-STX,
+;; periods in Stacks blocks, rates in basis points of 10000).
+(define-map params (string-ascii 32) uint)
+
+(define-constant DEFAULT-SIGNING-TIMEOUT u120)       ;; blocks a request stays open
+(define-constant DEFAULT-UNBONDING-PERIOD u2016)     ;; blocks before unstaked STX can leave
+(define-constant DEFAULT-WATCHTOWER-BOND u100000000) ;; 100 STX
+(define-constant DEFAULT-WATCHTOWER-QUORUM u2)       ;; distinct watchtowers to confirm a claim
+(define-constant DEFAULT-SLASH-INVALID-BPS u1000)    ;; 10% of stake for an invalid partial
+(define-constant DEFAULT-SLASH-LIVENESS-BPS u100)    ;; 1% of stake for a missed signature
+(define-constant DEFAULT-NOTIFIER-REWARD-BPS u1000)  ;; 10% of a slash to who proved it
+(define-constant DEFAULT-MIN-REPUTATION u2000)       ;; eligibility floor for committees
+(define-constant DEFAULT-MIN-FEE u1000)              ;; smallest request fee
+(define-constant DEFAULT-VOTING-PERIOD u1008)
+(define-constant DEFAULT-QUORUM-BPS u2000)
+(define-constant DEFAULT-CLAIM-WINDOW u144)          ;; blocks for a claim to reach quorum
+(define-constant DEFAULT-REPORT-INTERVAL u144)       ;; blocks per watchtower reporting interval
+
+;; ---------------------------------------------------------------------------------------
+;; State
+;; ---------------------------------------------------------------------------------------
+
+;; Signers. `seq` is the registration order (rotation's tie-break). Status is derived:
+;; exiting (asked to leave), primary (in the serving committee) or backup.
+(define-map signers principal {
+  stake: uint,
+  public-key: (buff 48),
+  reputation-score: uint,
+  last-active: uint,
+  performance-metrics: {
+    signing-speed: uint,      ;; moving average of blocks from request to partial
+    uptime: uint,             ;; percent, 0..100
+    stake-duration: uint,     ;; blocks since the stake was first locked
+    accuracy: uint,           ;; percent, valid-signatures * 100 / total-signatures
+    total-signatures: uint,
+    valid-signatures: uint
+  },
+  slashing-history: {total-slashes: uint, last-slash-height: uint, slashed-amount: uint},
+  registered-at: uint,
+  seq: uint,
+  unbonding: uint,
+  unbonding-release: uint,
+  exiting: bool
+})
+(define-map signer-keys (buff 48) principal)
+(define-data-var signer-list (list 128 principal) (list))
+(define-data-var signer-seq uint u0)
+
+;; Epochs: a committee (position = share index, 1-based) and, once agreed, its keys.
+(define-map epochs uint {
+  committee: (list 32 principal),
+  threshold: uint,
+  previous: uint,                        ;; the active epoch this one reshares from, 0 = none
+  group-public-key: (optional (buff 48)),
+  share-public-keys: (list 32 (buff 48)),
+  status: (string-ascii 8),              ;; "pending" or "active"
+  created-at: uint,
+  activated-at: uint
+})
+(define-map members {epoch: uint, signer: principal} uint)
+(define-map epoch-key-votes {epoch: uint, voter: principal} (buff 32))
+(define-map epoch-key-tally {epoch: uint, result: (buff 32)} uint)
+(define-data-var current-epoch uint u0) ;; the active epoch that serves requests
+(define-data-var latest-epoch uint u0)  ;; the newest epoch, pending or active
+(define-data-var last-rotation uint u0)
+
+;; Signing requests and partial signatures, keyed by the 32-byte message hash.
+(define-map requests (buff 32) {
+  requester: principal,
+  fee: uint,
+  epoch: uint,
+  created-at: uint,
+  deadline: uint,
+  partial-count: uint,                   ;; partials that count toward the threshold
+  signers: (list 32 principal),          ;; everyone who submitted a partial, in order
+  aggregate-signature: (optional (buff 96)),
+  aggregator: (optional principal),
+  finalized-at: uint,
+  refunded: bool
+})
+(define-map partial-signatures {message-hash: (buff 32), signer: principal} {
+  signature: (buff 96),
+  message-hash: (buff 32),
+  timestamp: uint,
+  index: uint,
+  invalid: bool
+})
+
+;; Watchtowers.
+(define-map watchtowers principal {
+  last-report: uint,
+  reports-submitted: uint,
+  accuracy-score: uint,
+  is-active: bool,
+  bond: uint,
+  registered-at: uint,
+  release-at: uint                       ;; 0 while active; else when the bond may leave
+})
+(define-data-var watchtower-count uint u0)
+(define-map watchtower-reports {watchtower: principal, signer: principal, interval: uint} {
+  uptime: uint, signing-speed: uint, valid-signatures: uint
+})
+;; All reports of one interval about one signer, each list kept sorted for the median.
+(define-map interval-reports {signer: principal, interval: uint} {
+  uptimes: (list 32 uint), speeds: (list 32 uint), valids: (list 32 uint)
+})
+
+;; Claims that a stored partial is invalid.
+(define-map claims {message-hash: (buff 32), signer: principal} {
+  claimants: (list 32 principal),
+  opened-at: uint,
+  confirmed: bool
+})
+(define-map liveness-penalties {message-hash: (buff 32), signer: principal} uint)
+
+;; Accounting: these parts always add up to the contract's STX balance.
+(define-data-var total-stake uint u0)        ;; signers' bonded stake
+(define-data-var total-unbonding uint u0)    ;; signers' stake waiting out unbonding
+(define-data-var total-bonds uint u0)        ;; watchtower bonds
+(define-data-var total-pending-fees uint u0) ;; fees of open requests
+(define-data-var total-rewards uint u0)      ;; earned, not yet claimed
+(define-data-var treasury uint u0)           ;; slashes and remainders; governance spends
+(define-map rewards principal uint)
+
+;; ---------------------------------------------------------------------------------------
+;; Private helpers
+;; ---------------------------------------------------------------------------------------
+
+(define-private (param (name (string-ascii 32)))
+  (default-to u0 (map-get? params name)))
+
+(define-private (min-uint (a uint) (b uint)) (if (< a b) a b))
+
+(define-private (first-byte (bytes (buff 96)))
+  (buff-to-uint-be (default-to 0x00 (element-at? bytes u0))))
+
+;; Compressed flag set, infinity flag clear: the shape of a usable point.
+(define-private (valid-point-flags (bytes (buff 96)))
+  (let ((flags (first-byte bytes)))
+    (and (> (bit-and flags FLAG-COMPRESSED) u0) (is-eq (bit-and flags FLAG-INFINITY) u0))))
+
+(define-private (check-g1 (key (buff 48)))
+  (begin
+    (asserts! (is-eq (len key) G1-COMPRESSED-LEN) ERR-INVALID-KEY-LENGTH)
+    (asserts! (valid-point-flags key) ERR-INVALID-KEY)
+    (ok true)))
+
+(define-private (check-g1-fold (key (buff 48)) (acc (response bool uint)))
+  (match acc ok-value (check-g1 key) err-value acc))
+
+(define-private (check-g2 (sig (buff 96)))
+  (begin
+    (asserts! (is-eq (len sig) G2-COMPRESSED-LEN) ERR-INVALID-SIGNATURE-LENGTH)
+    (asserts! (valid-point-flags sig) ERR-INVALID-SIGNATURE)
+    (ok true)))
+
+(define-private (check-active)
+  (begin
+    (asserts! (not (var-get paused)) ERR-PAUSED)
+    (asserts! (var-get initialized) ERR-NOT-INITIALIZED)
+    (ok true)))
+
+(define-private (transfer-in (amount uint) (shortfall (response bool uint)))
+  (begin
+    (asserts! (>= (stx-get-balance tx-sender) amount) shortfall)
+    (stx-transfer? amount tx-sender current-contract)))
+
+(define-private (transfer-out (amount uint) (recipient principal))
+  (as-contract? ((with-stx amount)) (try! (stx-transfer? amount tx-sender recipient))))
+
+(define-private (credit-reward (who principal) (amount uint))
+  (begin
+    (map-set rewards who (+ (default-to u0 (map-get? rewards who)) amount))
+    (var-set total-rewards (+ (var-get total-rewards) amount))))
+
+(define-private (is-member (epoch uint) (who principal))
+  (is-some (map-get? members {epoch: epoch, signer: who})))
+
+;; Members of the serving or the forming committee keep at least min-stake bonded.
+(define-private (stake-locked (who principal))
+  (or (is-member (var-get current-epoch) who) (is-member (var-get latest-epoch) who)))
+
+(define-private (signer-status (who principal) (exiting bool))
+  (if exiting "exiting" (if (is-member (var-get current-epoch) who) "primary" "backup")))
+
+;; Reputation, 0..10000:
+;;   base    = 40 * uptime + 40 * accuracy + 20 * speed-score   (uptime, accuracy in percent)
+;;   speed-score = 100 / max(signing-speed, 1)                   (1 block = 100, 4 blocks = 25)
+;;   penalty = 1500 * total-slashes
+;;   reputation = base - min(base, penalty)
+(define-private (compute-reputation
+    (metrics {signing-speed: uint, uptime: uint, stake-duration: uint, accuracy: uint,
+              total-signatures: uint, valid-signatures: uint})
+    (history {total-slashes: uint, last-slash-height: uint, slashed-amount: uint}))
+  (let (
+    (speed-score (/ PERCENT (if (> (get signing-speed metrics) u1) (get signing-speed metrics) u1)))
+    (base (+ (* u40 (get uptime metrics)) (* u40 (get accuracy metrics)) (* u20 speed-score)))
+    (penalty (* SLASH-REPUTATION-PENALTY (get total-slashes history))))
+    (- base (min-uint base penalty))))
+
+(define-private (accuracy-of (valid uint) (total uint))
+  (if (is-eq total u0) PERCENT (/ (* valid PERCENT) total)))
+
+;; Stores new metrics for a signer, refreshing stake-duration and reputation.
+(define-private (store-metrics (who principal) (info {
+    stake: uint, public-key: (buff 48), reputation-score: uint, last-active: uint,
+    performance-metrics: {signing-speed: uint, uptime: uint, stake-duration: uint, accuracy: uint,
+                          total-signatures: uint, valid-signatures: uint},
+    slashing-history: {total-slashes: uint, last-slash-height: uint, slashed-amount: uint},
+    registered-at: uint, seq: uint, unbonding: uint, unbonding-release: uint, exiting: bool}))
+  (let (
+    (metrics (merge (get performance-metrics info)
+                    {stake-duration: (- stacks-block-height (get registered-at info))}))
+    (reputation (compute-reputation metrics (get slashing-history info))))
+    (map-set signers who (merge info {performance-metrics: metrics, reputation-score: reputation}))
+    (print {topic: "metrics-updated", signer: who, performance-metrics: metrics,
+            reputation-score: reputation})
+    reputation))
+
+;; Slashes `bps` of a signer's stake plus unbonding stake (bonded stake first), stores the
+;; record `info` (the caller's metric changes included) once, and returns the amount; the
+;; caller decides where it goes.
+(define-private (slash-signer (who principal) (info {
+    stake: uint, public-key: (buff 48), reputation-score: uint, last-active: uint,
+    performance-metrics: {signing-speed: uint, uptime: uint, stake-duration: uint, accuracy: uint,
+                          total-signatures: uint, valid-signatures: uint},
+    slashing-history: {total-slashes: uint, last-slash-height: uint, slashed-amount: uint},
+    registered-at: uint, seq: uint, unbonding: uint, unbonding-release: uint, exiting: bool})
+    (bps uint) (reason (string-ascii 16)) (message-hash (buff 32)))
+      (let (
+        (stake (get stake info))
+        (unbonding (get unbonding info))
+        (amount (/ (* (+ stake unbonding) bps) BPS))
+        (from-stake (min-uint amount stake))
+        (from-unbonding (- amount from-stake))
+        (history (get slashing-history info))
+        (new-history {total-slashes: (+ (get total-slashes history) u1),
+                      last-slash-height: stacks-block-height,
+                      slashed-amount: (+ (get slashed-amount history) amount)}))
+        (var-set total-stake (- (var-get total-stake) from-stake))
+        (var-set total-unbonding (- (var-get total-unbonding) from-unbonding))
+        (print {topic: "signer-slashed", signer: who, reason: reason, message-hash: message-hash,
+                amount: amount, stake: (- stake from-stake), unbonding: (- unbonding from-unbonding)})
+        (store-metrics who (merge info {stake: (- stake from-stake),
+                                        unbonding: (- unbonding from-unbonding),
+                                        slashing-history: new-history}))
+        amount))
+
+;; --- rotation: rank eligible signers by stake x reputation, ties by registration order ---
+
+(define-private (ranks-before
+    (a {signer: principal, score: uint, seq: uint})
+    (b {signer: principal, score: uint, seq: uint}))
+  (or (> (get score a) (get score b))
+      (and (is-eq (get score a) (get score b)) (< (get seq a) (get seq b)))))
+
+(define-private (insert-step
+    (item {signer: principal, score: uint, seq: uint})
+    (acc {cand: {signer: principal, score: uint, seq: uint}, placed: bool,
+          out: (list 33 {signer: principal, score: uint, seq: uint})}))
+  (if (and (not (get placed acc)) (ranks-before (get cand acc) item))
+    (merge acc {placed: true,
+                out: (unwrap-panic (as-max-len? (append (unwrap-panic (as-max-len? (append (get out acc) (get cand acc)) u32)) item) u33))})
+    (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) item) u33))})))
+
+(define-private (rank-signer
+    (who principal)
+    (acc {limit: uint, min-stake: uint, min-reputation: uint, eligible: uint,
+          best: (list 32 {signer: principal, score: uint, seq: uint})}))
+  (match (map-get? signers who)
+    info
+      (if (and (>= (get stake info) (get min-stake acc))
+               (not (get exiting info))
+               (>= (get reputation-score info) (get min-reputation acc)))
+        (let (
+          (cand {signer: who, score: (* (get stake info) (get reputation-score info)), seq: (get seq info)})
+          (inserted (fold insert-step (get best acc) {cand: cand, placed: false, out: (list)}))
+          (ranked (if (get placed inserted)
+                    (get out inserted)
+                    (unwrap-panic (as-max-len? (append (get out inserted) cand) u33)))))
+          (merge acc {eligible: (+ (get eligible acc) u1),
+                      best: (unwrap-panic (as-max-len?
+                              (default-to ranked (slice? ranked u0 (min-uint (len ranked) (get limit acc))))
+                              u32))}))
+        acc)
+    acc))
+
+(define-private (ranked-signer (entry {signer: principal, score: uint, seq: uint})) (get signer entry))
+
+(define-private (add-member (who principal) (acc {epoch: uint, index: uint}))
+  (begin
+    (map-set members {epoch: (get epoch acc), signer: who} (+ (get index acc) u1))
+    {epoch: (get epoch acc), index: (+ (get index acc) u1)}))
+
+(define-private (collect-absent (who principal) (acc {epoch: uint, out: (list 32 principal)}))
+  (if (is-member (get epoch acc) who)
+    acc
+    (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) who) u32))})))
+
+(define-private (without-signer (who principal) (acc {target: principal, out: (list 128 principal)}))
+  (if (is-eq who (get target acc))
+    acc
+    (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) who) u128))})))
+
+;; --- fees ---
+
+(define-private (pay-fee-share (who principal) (acc {message-hash: (buff 32), share: uint, paid: uint}))
+  (match (map-get? partial-signatures {message-hash: (get message-hash acc), signer: who})
+    partial
+      (if (get invalid partial)
+        acc
+        (begin
+          (credit-reward who (get share acc))
+          (merge acc {paid: (+ (get paid acc) (get share acc))})))
+    acc))
+
+;; --- watchtowers ---
+
+(define-private (insert-sorted-step (item uint) (acc {value: uint, placed: bool, out: (list 33 uint)}))
+  (if (and (not (get placed acc)) (< (get value acc) item))
+    (merge acc {placed: true,
+                out: (unwrap-panic (as-max-len? (append (unwrap-panic (as-max-len? (append (get out acc) (get value acc)) u32)) item) u33))})
+    (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) item) u33))})))
+
+;; Inserts into a sorted list of at most MAX-WATCHTOWERS - 1 values (one report each).
+(define-private (insert-sorted (values (list 32 uint)) (value uint))
+  (let ((step (fold insert-sorted-step values {value: value, placed: false, out: (list)})))
+    (unwrap-panic (as-max-len?
+      (if (get placed step) (get out step) (unwrap-panic (as-max-len? (append (get out step) value) u33)))
+      u32))))
+
+;; The lower median: with k honest reports, one liar moves it by at most one rank.
+(define-private (median (values (list 32 uint)))
+  (default-to u0 (element-at? values (/ (- (len values) u1) u2))))
+
+(define-private (watchtower-active (who principal))
+  (match (map-get? watchtowers who) tower (get is-active tower) false))
+
+(define-private (adjust-watchtower-accuracy (who principal) (raise bool))
+  (match (map-get? watchtowers who)
+    tower
+      (let (
+        (score (get accuracy-score tower))
+        (new-score (if raise
+                     (min-uint PERCENT (+ score WATCHTOWER-CONFIRM-BONUS))
+                     (- score (min-uint score WATCHTOWER-EXPIRY-PENALTY))))
+        (deactivate (and (get is-active tower) (< new-score WATCHTOWER-MIN-ACCURACY))))
+        (map-set watchtowers who (merge tower {
+          accuracy-score: new-score,
+          is-active: (and (get is-active tower) (not deactivate)),
+          release-at: (if deactivate (+ stacks-block-height (param "unbonding-period")) (get release-at tower))}))
+        (print {topic: (if deactivate "watchtower-deactivated" "watchtower-accuracy"),
+                watchtower: who, accuracy-score: new-score, is-active: (and (get is-active tower) (not deactivate))})
+        true)
+    false))
+
+(define-private (reward-confirmer (who principal) (acc {share: uint, paid: uint}))
+  (begin
+    (credit-reward who (get share acc))
+    (adjust-watchtower-accuracy who true)
+    (merge acc {paid: (+ (get paid acc) (get share acc))})))
+
+(define-private (penalize-claimant (who principal) (acc bool))
+  (and (adjust-watchtower-accuracy who false) acc))
+
+;; ---------------------------------------------------------------------------------------
+;; Read-only functions
+;; ---------------------------------------------------------------------------------------
+
+(define-read-only (get-config)
+  {
+    initialized: (var-get initialized),
+    paused: (var-get paused),
+    guardian: (var-get guardian),
+    min-stake: (param "min-stake"),
+    required-signers: (param "required-signers"),
+    total-signers: (param "total-signers"),
+    rotation-period: (param "rotation-period"),
+    signature-threshold: (param "signature-threshold"),
+    signing-timeout: (param "signing-timeout"),
+    unbonding-period: (param "unbonding-period"),
+    watchtower-bond: (param "watchtower-bond"),
+    watchtower-quorum: (param "watchtower-quorum"),
+    slash-invalid-bps: (param "slash-invalid-bps"),
+    slash-liveness-bps: (param "slash-liveness-bps"),
+    notifier-reward-bps: (param "notifier-reward-bps"),
+    min-reputation: (param "min-reputation"),
+    min-fee: (param "min-fee"),
+    voting-period: (param "voting-period"),
+    quorum-bps: (param "quorum-bps"),
+    claim-window: (param "claim-window"),
+    report-interval: (param "report-interval")
+  })
+
+(define-read-only (get-signer-info (signer principal))
+  (match (map-get? signers signer)
+    info
+      (some (merge info {
+        status: (signer-status signer (get exiting info)),
+        performance-metrics: (merge (get performance-metrics info)
+                                    {stake-duration: (- stacks-block-height (get registered-at info))})}))
+    none))
+
+(define-read-only (get-reputation (signer principal))
+  (match (map-get? signers signer) info (ok (get reputation-score info)) ERR-NOT-REGISTERED))
+
+(define-read-only (get-signer-by-key (public-key (buff 48)))
+  (map-get? signer-keys public-key))
+
+(define-read-only (get-signers) (var-get signer-list))
+
+(define-read-only (get-epoch (epoch uint)) (map-get? epochs epoch))
+
+(define-read-only (get-current-epoch) (var-get current-epoch))
+
+(define-read-only (get-network-state)
+  {current-epoch: (var-get current-epoch), latest-epoch: (var-get latest-epoch),
+   last-rotation: (var-get last-rotation), signer-count: (len (var-get signer-list)),
+   watchtower-count: (var-get watchtower-count), paused: (var-get paused),
+   initialized: (var-get initialized), block-height: stacks-block-height})
+
+(define-read-only (get-member-index (epoch uint) (signer principal))
+  (map-get? members {epoch: epoch, signer: signer}))
+
+(define-read-only (get-epoch-key-votes (epoch uint) (result (buff 32)))
+  (default-to u0 (map-get? epoch-key-tally {epoch: epoch, result: result})))
+
+(define-read-only (get-request (message-hash (buff 32))) (map-get? requests message-hash))
+
+(define-read-only (get-partial-signature (message-hash (buff 32)) (signer principal))
+  (map-get? partial-signatures {message-hash: message-hash, signer: signer}))
+
+(define-read-only (get-watchtower (watchtower principal)) (map-get? watchtowers watchtower))
+
+(define-read-only (get-watchtower-report (watchtower principal) (signer principal) (interval uint))
+  (map-get? watchtower-reports {watchtower: watchtower, signer: signer, interval: interval}))
+
+(define-read-only (get-interval-reports (signer principal) (interval uint))
+  (map-get? interval-reports {signer: signer, interval: interval}))
+
+(define-read-only (get-current-interval)
+  (/ stacks-block-height (param "report-interval")))
+
+(define-read-only (get-claim (message-hash (buff 32)) (signer principal))
+  (map-get? claims {message-hash: message-hash, signer: signer}))
+
+(define-read-only (get-liveness-penalty (message-hash (buff 32)) (signer principal))
+  (map-get? liveness-penalties {message-hash: message-hash, signer: signer}))
+
+(define-read-only (get-rewards (who principal)) (default-to u0 (map-get? rewards who)))
+
+(define-read-only (get-treasury) (var-get treasury))
+
+;; Every micro-STX the contract holds, by purpose; `total` always equals `balance`.
+(define-read-only (get-accounting)
+  (let ((total (+ (var-get total-stake) (var-get total-unbonding) (var-get total-bonds)
+                  (var-get total-pending-fees) (var-get total-rewards) (var-get treasury))))
+    {stakes: (var-get total-stake), unbonding: (var-get total-unbonding),
+     bonds: (var-get total-bonds), pending-fees: (var-get total-pending-fees),
+     rewards: (var-get total-rewards), treasury: (var-get treasury),
+     total: total, balance: (stx-get-balance current-contract)}))
+
+;; ---------------------------------------------------------------------------------------
+;; Public: initialization
+;; ---------------------------------------------------------------------------------------
+
+(define-public (initialize (min-stake uint) (required-signers uint) (total-signers uint)
+                           (rotation-period uint) (signature-threshold uint))
+  (begin
+    (asserts! (is-eq tx-sender CONTRACT-OWNER) ERR-UNAUTHORIZED)
+    (asserts! (not (var-get initialized)) ERR-ALREADY-INITIALIZED)
+    (asserts! (and (> min-stake u0) (> rotation-period u0)) ERR-INVALID-PARAMS)
+    (asserts! (and (>= total-signers u1) (<= total-signers MAX-COMMITTEE)) ERR-INVALID-PARAMS)
+    ;; honest majority: n/2 < t <= n
+    (asserts! (and (> (* signature-threshold u2) total-signers) (<= signature-threshold total-signers))
+              ERR-INVALID-THRESHOLD)
+    (asserts! (and (>= required-signers signature-threshold) (<= required-signers total-signers))
+              ERR-INVALID-PARAMS)
+    (map-set params "min-stake" min-stake)
+    (map-set params "required-signers" required-signers)
+    (map-set params "total-signers" total-signers)
+    (map-set params "rotation-period" rotation-period)
+    (map-set params "signature-threshold" signature-threshold)
+    (map-set params "signing-timeout" DEFAULT-SIGNING-TIMEOUT)
+    (map-set params "unbonding-period" DEFAULT-UNBONDING-PERIOD)
+    (map-set params "watchtower-bond" DEFAULT-WATCHTOWER-BOND)
+    (map-set params "watchtower-quorum" DEFAULT-WATCHTOWER-QUORUM)
+    (map-set params "slash-invalid-bps" DEFAULT-SLASH-INVALID-BPS)
+    (map-set params "slash-liveness-bps" DEFAULT-SLASH-LIVENESS-BPS)
+    (map-set params "notifier-reward-bps" DEFAULT-NOTIFIER-REWARD-BPS)
+    (map-set params "min-reputation" DEFAULT-MIN-REPUTATION)
+    (map-set params "min-fee" DEFAULT-MIN-FEE)
+    (map-set params "voting-period" DEFAULT-VOTING-PERIOD)
+    (map-set params "quorum-bps" DEFAULT-QUORUM-BPS)
+    (map-set params "claim-window" DEFAULT-CLAIM-WINDOW)
+    (map-set params "report-interval" DEFAULT-REPORT-INTERVAL)
+    (var-set initialized true)
+    (print (merge (get-config) {topic: "initialized"}))
+    (ok true)))
+
+;; ---------------------------------------------------------------------------------------
+;; Public: signers and stake
+;; ---------------------------------------------------------------------------------------
+
+(define-public (register-signer (public-key (buff 48)))
+  (let ((min-stake (param "min-stake")) (seq (+ (var-get signer-seq) u1)))
+    (try! (check-active))
+    (try! (check-g1 public-key))
+    (asserts! (is-none (map-get? signers tx-sender)) ERR-ALREADY-REGISTERED)
+    (asserts! (map-insert signer-keys public-key tx-sender) ERR-KEY-IN-USE)
+    (var-set signer-list (unwrap! (as-max-len? (append (var-get signer-list) tx-sender) u128) ERR-SIGNER-LIMIT))
+    (try! (transfer-in min-stake ERR-INSUFFICIENT-STAKE))
+    (map-set signers tx-sender {
+      stake: min-stake,
+      public-key: public-key,
+      reputation-score: NEUTRAL-REPUTATION,
+      last-active: stacks-block-height,
+      performance-metrics: {signing-speed: u0, uptime: PERCENT, stake-duration: u0, accuracy: PERCENT,
+                            total-signatures: u0, valid-signatures: u0},
+      slashing-history: {total-slashes: u0, last-slash-height: u0, slashed-amount: u0},
+      registered-at: stacks-block-height,
+      seq: seq,
+      unbonding: u0,
+      unbonding-release: u0,
+      exiting: false
+    })
+    (var-set signer-seq seq)
+    (var-set total-stake (+ (var-get total-stake) min-stake))
+    (print {topic: "signer-registered", signer: tx-sender, public-key: public-key, stake: min-stake,
+            reputation-score: NEUTRAL-REPUTATION, seq: seq})
+    (ok true)))
+
+(define-public (increase-stake (amount uint))
+  (let ((active (try! (check-active)))
+        (info (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED))
+        (stake (+ (get stake info) amount)))
+    (asserts! (> amount u0) ERR-INVALID-AMOUNT)
+    (try! (transfer-in amount ERR-INSUFFICIENT-STAKE))
+    (map-set signers tx-sender (merge info {stake: stake,
+                                            exiting: (and (get exiting info) (< stake (param "min-stake")))}))
+    (var-set total-stake (+ (var-get total-stake) amount))
+    (print {topic: "stake-increased", signer: tx-sender, amount: amount, stake: stake})
+    (ok stake)))
+
+;; Moves `amount` of bonded stake into unbonding; it stays slashable until withdrawn.
+;; Dropping below min-stake marks the signer exiting (no longer eligible for committees).
+(define-public (request-unstake (amount uint))
+  (let ((info (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED))
+        (remaining (- (get stake info) (min-uint amount (get stake info))))
+        (below-min (< remaining (param "min-stake")))
+        (release (+ stacks-block-height (param "unbonding-period"))))
+    (asserts! (and (> amount u0) (<= amount (get stake info))) ERR-INVALID-AMOUNT)
+    (asserts! (not (and below-min (stake-locked tx-sender))) ERR-STAKE-LOCKED)
+    (map-set signers tx-sender (merge info {
+      stake: remaining,
+      unbonding: (+ (get unbonding info) amount),
+      unbonding-release: release,
+      exiting: (or (get exiting info) below-min)}))
+    (var-set total-stake (- (var-get total-stake) amount))
+    (var-set total-unbonding (+ (var-get total-unbonding) amount))
+    (print {topic: "unstake-requested", signer: tx-sender, amount: amount, stake: remaining,
+            unbonding: (+ (get unbonding info) amount), release-height: release,
+            exiting: (or (get exiting info) below-min)})
+    (ok release)))
+
+;; Never blocked by pause. A signer with nothing left bonded or unbonding leaves the
+;; registry and frees its key.
+(define-public (withdraw-stake)
+  (let ((info (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED))
+        (amount (get unbonding info))
+        (who tx-sender)
+        (exited (is-eq (get stake info) u0)))
+    (asserts! (> amount u0) ERR-NOTHING-TO-WITHDRAW)
+    (asserts! (>= stacks-block-height (get unbonding-release info)) ERR-STAKE-LOCKED)
+    (try! (transfer-out amount who))
+    (var-set total-unbonding (- (var-get total-unbonding) amount))
+    (if exited
+      (begin
+        (map-delete signers who)
+        (map-delete signer-keys (get public-key info))
+        (var-set signer-list (get out (fold without-signer (var-get signer-list) {target: who, out: (list)}))))
+      (map-set signers who (merge info {unbonding: u0, unbonding-release: u0})))
+    (print {topic: "stake-withdrawn", signer: who, amount: amount, stake: (get stake info), exited: exited})
+    (ok amount)))
+
+;; The owner's (or an active watchtower's) direct measurement of a signer.
+(define-public (update-metrics (signer principal) (signing-speed uint) (uptime uint) (accuracy uint))
+  (begin
+    (asserts! (var-get initialized) ERR-NOT-INITIALIZED)
+    (asserts! (or (is-eq tx-sender CONTRACT-OWNER) (watchtower-active tx-sender)) ERR-UNAUTHORIZED)
+    (asserts! (and (<= signing-speed MAX-SIGNING-SPEED) (<= uptime PERCENT) (<= accuracy PERCENT))
+              ERR-INVALID-METRICS)
+    (let ((info (unwrap! (map-get? signers signer) ERR-NOT-REGISTERED)))
+    (ok (store-metrics signer (merge info {
+      performance-metrics: (merge (get performance-metrics info)
+                                  {signing-speed: signing-speed, uptime: uptime, accuracy: accuracy})}))))))
+
+(define-public (claim-rewards)
+  (let ((amount (get-rewards tx-sender)) (who tx-sender))
+    (asserts! (> amount u0) ERR-NOTHING-TO-WITHDRAW)
+    (try! (transfer-out amount who))
+    (map-delete rewards who)
+    (var-set total-rewards (- (var-get total-rewards) amount))
+    (print {topic: "rewards-claimed", recipient: who, amount: amount})
+    (ok amount)))
+
+;; ---------------------------------------------------------------------------------------
+;; Public: epochs and keys
+;; ---------------------------------------------------------------------------------------
+
+;; Forms the next committee: the top total-signers eligible signers by stake x reputation.
+;; The first rotation may happen as soon as required-signers are eligible; later ones once
+;; rotation-period blocks have passed. The new committee runs a DKG (or, if an epoch is
+;; active, a reshare of its key) through post-dkg-message, then votes with submit-epoch-key.
+(define-public (rotate-signers)
+  (let (
+    (active (try! (check-active)))
+    (previous (var-get current-epoch))
+    (epoch (+ (var-get latest-epoch) u1))
+    (ranking (fold rank-signer (var-get signer-list)
+                   {limit: (param "total-signers"), min-stake: (param "min-stake"),
+                    min-reputation: (param "min-reputation"), eligible: u0, best: (list)}))
+    (committee (map ranked-signer (get best ranking))))
+    (asserts! (or (is-eq (var-get latest-epoch) u0)
+                  (>= stacks-block-height (+ (var-get last-rotation) (param "rotation-period"))))
+              ERR-ROTATION-NOT-DUE)
+    (asserts! (>= (get eligible ranking) (param "required-signers")) ERR-INSUFFICIENT-SIGNERS)
+    (fold add-member committee {epoch: epoch, index: u0})
+    (map-set epochs epoch {
+      committee: committee,
+      threshold: (param "signature-threshold"),
+      previous: previous,
+      group-public-key: none,
+      share-public-keys: (list),
+      status: "pending",
+      created-at: stacks-block-height,
+      activated-at: u0})
+    (var-set latest-epoch epoch)
+    (var-set last-rotation stacks-block-height)
+    (print {topic: "committee-rotated", epoch: epoch, previous: previous, committee: committee,
+            threshold: (param "signature-threshold"),
+            joined: (get out (fold collect-absent committee {epoch: previous, out: (list)})),
+            left: (match (map-get? epochs previous)
+                    old (get out (fold collect-absent (get committee old) {epoch: epoch, out: (list)}))
+                    (list))})
+    (ok epoch)))
+
+;; The DKG's broadcast channel: printed, not stored. Members of the forming committee and,
+;; for a reshare, of the committee it reshares from.
+(define-public (post-dkg-message (epoch uint) (phase uint) (payload (buff 4096)))
+  (let ((active (try! (check-active)))
+        (info (unwrap! (map-get? epochs epoch) ERR-UNKNOWN-EPOCH))
+        (index (default-to u0 (map-get? members {epoch: epoch, signer: tx-sender})))
+        (old-index (default-to u0 (map-get? members {epoch: (get previous info), signer: tx-sender}))))
+    (asserts! (or (> index u0) (> old-index u0)) ERR-NOT-ACTIVE-SIGNER)
+    (asserts! (> (len payload) u0) ERR-INVALID-PARAMS)
+    (asserts! (and (is-eq epoch (var-get latest-epoch)) (is-eq (get status info) "pending")) ERR-EPOCH-CLOSED)
+    (print {topic: "dkg-message", epoch: epoch, phase: phase, sender: tx-sender, index: index,
+            old-index: old-index, payload: payload})
+    (ok true)))
+
+;; A committee member's vote for the DKG result. t identical votes activate the epoch; a
+;; reshared key must equal the key of the epoch it reshares from.
+(define-public (submit-epoch-key (epoch uint) (group-public-key (buff 48))
+                                 (share-public-keys (list 32 (buff 48))))
+  (let (
+    (active (try! (check-active)))
+    (info (unwrap! (map-get? epochs epoch) ERR-UNKNOWN-EPOCH))
+    (result (sha256 (unwrap-panic (to-consensus-buff? {group: group-public-key, shares: share-public-keys}))))
+    (votes (+ (default-to u0 (map-get? epoch-key-tally {epoch: epoch, result: result})) u1))
+    (activates (>= votes (get threshold info))))
+    (asserts! (is-member epoch tx-sender) ERR-NOT-ACTIVE-SIGNER)
+    (try! (check-g1 group-public-key))
+    (asserts! (is-eq (len share-public-keys) (len (get committee info))) ERR-INVALID-PARAMS)
+    (try! (fold check-g1-fold share-public-keys (ok true)))
+    (asserts! (and (is-eq epoch (var-get latest-epoch)) (is-eq (get status info) "pending")) ERR-EPOCH-CLOSED)
+    (match (map-get? epochs (get previous info))
+      old (asserts! (is-eq (get group-public-key old) (some group-public-key)) ERR-KEY-MISMATCH)
+      true)
+    (asserts! (map-insert epoch-key-votes {epoch: epoch, voter: tx-sender} result) ERR-ALREADY-VOTED)
+    (map-set epoch-key-tally {epoch: epoch, result: result} votes)
+    (print {topic: "epoch-key-vote", epoch: epoch, voter: tx-sender, result: result, votes: votes,
+            threshold: (get threshold info)})
+    (if activates
+      (begin
+        (map-set epochs epoch (merge info {group-public-key: (some group-public-key),
+                                           share-public-keys: share-public-keys,
+                                           status: "active",
+                                           activated-at: stacks-block-height}))
+        (var-set current-epoch epoch)
+        (print {topic: "epoch-activated", epoch: epoch, previous: (get previous info),
+                group-public-key: group-public-key, share-public-keys: share-public-keys,
+                committee: (get committee info), threshold: (get threshold info)})
+        true)
+      true)
+    (ok activates)))
+
+;; ---------------------------------------------------------------------------------------
+;; Public: signing
+;; ---------------------------------------------------------------------------------------
+
+(define-public (request-signature (message-hash (buff 32)) (fee uint))
+  (let ((epoch (var-get current-epoch))
+        (deadline (+ stacks-block-height (param "signing-timeout"))))
+    (try! (check-active))
+    (asserts! (is-eq (len message-hash) HASH-LEN) ERR-INVALID-PARAMS)
+    (asserts! (>= fee (param "min-fee")) ERR-FEE-TOO-LOW)
+    (asserts! (> epoch u0) ERR-NO-ACTIVE-KEY)
+    (asserts! (map-insert requests message-hash {
+      requester: tx-sender, fee: fee, epoch: epoch, created-at: stacks-block-height,
+      deadline: deadline, partial-count: u0, signers: (list),
+      aggregate-signature: none, aggregator: none, finalized-at: u0, refunded: false})
+      ERR-REQUEST-EXISTS)
+    (try! (transfer-in fee ERR-INSUFFICIENT-FUNDS))
+    (var-set total-pending-fees (+ (var-get total-pending-fees) fee))
+    (print {topic: "signature-requested", message-hash: message-hash, requester: tx-sender, fee: fee,
+            epoch: epoch, deadline: deadline,
+            group-public-key: (get group-public-key (unwrap-panic (map-get? epochs epoch)))})
+    (ok deadline)))
+
+(define-public (submit-partial-signature (message-hash (buff 32)) (signature (buff 96)))
+  (let (
+    (active (try! (check-active)))
+    (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
+    (index (unwrap! (map-get? members {epoch: (get epoch request), signer: tx-sender}) ERR-NOT-ACTIVE-SIGNER))
+    (info (unwrap! (map-get? signers tx-sender) ERR-NOT-ACTIVE-SIGNER))
+    (metrics (get performance-metrics info))
+    (elapsed (- stacks-block-height (get created-at request)))
+    (total (+ (get total-signatures metrics) u1))
+    (valid (+ (get valid-signatures metrics) u1)))
+    (try! (check-g2 signature))
+    (asserts! (is-none (get aggregate-signature request)) ERR-ALREADY-FINALIZED)
+    (asserts! (<= stacks-block-height (get deadline request)) ERR-REQUEST-EXPIRED)
+    (asserts! (map-insert partial-signatures {message-hash: message-hash, signer: tx-sender}
+                {signature: signature, message-hash: message-hash, timestamp: stacks-block-height,
+                 index: index, invalid: false})
+              ERR-ALREADY-SIGNED)
+    (map-set requests message-hash (merge request {
+      partial-count: (+ (get partial-count request) u1),
+      signers: (unwrap-panic (as-max-len? (append (get signers request) tx-sender) u32))}))
+    (store-metrics tx-sender (merge info {
+      last-active: stacks-block-height,
+      performance-metrics: (merge metrics {
+        signing-speed: (if (is-eq (get total-signatures metrics) u0)
+                         elapsed
+                         (/ (+ (* (get signing-speed metrics) u3) elapsed) u4)),
+        total-signatures: total,
+        valid-signatures: valid,
+        accuracy: (accuracy-of valid total)})}))
+    (print {topic: "partial-signature", message-hash: message-hash, signer: tx-sender, index: index,
+            signature: signature, epoch: (get epoch request),
+            partial-count: (+ (get partial-count request) u1)})
+    (ok (+ (get partial-count request) u1))))
+
+;; Anyone may submit the combined signature once t partials are in. The contract cannot
+;; check it; every verifier can, against the epoch's group key. The fee is split equally
+;; among the members whose partials still count; the remainder goes to the treasury.
+(define-public (submit-aggregate-signature (message-hash (buff 32)) (signature (buff 96)))
+  (let (
+    (active (try! (check-active)))
+    (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
+    (epoch (unwrap-panic (map-get? epochs (get epoch request))))
+    (fee (get fee request))
+    (count (get partial-count request))
+    (share (if (> count u0) (/ fee count) u0)))
+    (try! (check-g2 signature))
+    (asserts! (and (is-none (get aggregate-signature request)) (not (get refunded request))) ERR-ALREADY-FINALIZED)
+    (asserts! (>= count (get threshold epoch)) ERR-THRESHOLD-NOT-MET)
+    (let ((paid (get paid (fold pay-fee-share (get signers request)
+                                {message-hash: message-hash, share: share, paid: u0}))))
+      (var-set total-pending-fees (- (var-get total-pending-fees) fee))
+      (var-set treasury (+ (var-get treasury) (- fee paid)))
+      (map-set requests message-hash (merge request {aggregate-signature: (some signature),
+                                                     aggregator: (some tx-sender),
+                                                     finalized-at: stacks-block-height}))
+      (print {topic: "signature-finalized", message-hash: message-hash, signature: signature,
+              epoch: (get epoch request), group-public-key: (get group-public-key epoch),
+              aggregator: tx-sender, fee: fee, fee-share: share, fees-paid: paid,
+              signers: (get signers request)})
+      (ok paid))))
+
+;; A request that expired without an aggregate returns its fee to the requester. Never
+;; blocked by pause.
+(define-public (reclaim-fee (message-hash (buff 32)))
+  (let ((request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
+        (requester (get requester request))
+        (fee (get fee request)))
+    (asserts! (is-eq tx-sender requester) ERR-UNAUTHORIZED)
+    (asserts! (and (is-none (get aggregate-signature request)) (not (get refunded request))) ERR-ALREADY-FINALIZED)
+    (asserts! (> stacks-block-height (get deadline request)) ERR-DEADLINE-NOT-REACHED)
+    (try! (transfer-out fee requester))
+    (var-set total-pending-fees (- (var-get total-pending-fees) fee))
+    (map-set requests message-hash (merge request {refunded: true}))
+    (print {topic: "fee-refunded", message-hash: message-hash, requester: requester, fee: fee})
+    (ok fee)))
+
+;; ---------------------------------------------------------------------------------------
+;; Public: watchtowers and slashing
+;; ---------------------------------------------------------------------------------------
+
+(define-public (register-watchtower)
+  (let ((bond (param "watchtower-bond")))
+    (try! (check-active))
+    (asserts! (is-none (map-get? watchtowers tx-sender)) ERR-WATCHTOWER-EXISTS)
+    (asserts! (< (var-get watchtower-count) MAX-WATCHTOWERS) ERR-WATCHTOWER-LIMIT)
+    (try! (transfer-in bond ERR-INSUFFICIENT-FUNDS))
+    (map-set watchtowers tx-sender {last-report: u0, reports-submitted: u0,
+                                    accuracy-score: WATCHTOWER-START-ACCURACY, is-active: true,
+                                    bond: bond, registered-at: stacks-block-height, release-at: u0})
+    (var-set watchtower-count (+ (var-get watchtower-count) u1))
+    (var-set total-bonds (+ (var-get total-bonds) bond))
+    (print {topic: "watchtower-registered", watchtower: tx-sender, bond: bond})
+    (ok true)))
+
+;; Stops reporting and starts the bond's unbonding period.
+(define-public (leave-watchtower)
+  (let ((tower (unwrap! (map-get? watchtowers tx-sender) ERR-NOT-WATCHTOWER))
+        (release (+ stacks-block-height (param "unbonding-period"))))
+    (asserts! (get is-active tower) ERR-NOT-WATCHTOWER)
+    (map-set watchtowers tx-sender (merge tower {is-active: false, release-at: release}))
+    (print {topic: "watchtower-leaving", watchtower: tx-sender, release-height: release})
+    (ok release)))
+
+;; Returns the bond of an inactive watchtower after unbonding. Never blocked by pause.
+(define-public (withdraw-watchtower-bond)
+  (let ((tower (unwrap! (map-get? watchtowers tx-sender) ERR-NOT-WATCHTOWER))
+        (bond (get bond tower))
+        (who tx-sender))
+    (asserts! (not (get is-active tower)) ERR-STAKE-LOCKED)
+    (asserts! (>= stacks-block-height (get release-at tower)) ERR-STAKE-LOCKED)
+    (try! (transfer-out bond who))
+    (map-delete watchtowers who)
+    (var-set watchtower-count (- (var-get watchtower-count) u1))
+    (var-set total-bonds (- (var-get total-bonds) bond))
+    (print {topic: "watchtower-withdrawn", watchtower: who, bond: bond})
+    (ok bond)))
+
+;; One report per watchtower per signer per interval. The signer's uptime and signing-speed
+;; become the medians of this interval's reports, and its accuracy the median reported
+;; valid-signatures over its total-signatures: one lying watchtower moves a median by at
+;; most one rank.
+(define-public (submit-watchtower-report (signer principal) (uptime uint) (signing-speed uint)
+                                         (valid-signatures uint))
+  (let (
+    (active (try! (check-active)))
+    (tower (unwrap! (map-get? watchtowers tx-sender) ERR-NOT-WATCHTOWER))
+    (info (unwrap! (map-get? signers signer) ERR-NOT-REGISTERED))
+    (metrics (get performance-metrics info))
+    (interval (get-current-interval))
+    (key {signer: signer, interval: interval})
+    (prior (default-to {uptimes: (list), speeds: (list), valids: (list)} (map-get? interval-reports key)))
+    (uptimes (insert-sorted (get uptimes prior) uptime))
+    (speeds (insert-sorted (get speeds prior) signing-speed))
+    (valids (insert-sorted (get valids prior) valid-signatures)))
+    (asserts! (get is-active tower) ERR-NOT-WATCHTOWER)
+    (asserts! (and (<= uptime PERCENT) (<= signing-speed MAX-SIGNING-SPEED)
+                   (<= valid-signatures (get total-signatures metrics)))
+              ERR-INVALID-METRICS)
+    (asserts! (map-insert watchtower-reports {watchtower: tx-sender, signer: signer, interval: interval}
+                {uptime: uptime, signing-speed: signing-speed, valid-signatures: valid-signatures})
+              ERR-ALREADY-REPORTED)
+    (map-set interval-reports key {uptimes: uptimes, speeds: speeds, valids: valids})
+    (map-set watchtowers tx-sender (merge tower {last-report: stacks-block-height,
+                                                 reports-submitted: (+ (get reports-submitted tower) u1)}))
+    (print {topic: "watchtower-report", watchtower: tx-sender, signer: signer, interval: interval,
+            uptime: uptime, signing-speed: signing-speed, valid-signatures: valid-signatures,
+            reports: (len uptimes)})
+    (ok (store-metrics signer (merge info {
+      performance-metrics: (merge metrics {
+        uptime: (median uptimes),
+        signing-speed: (median speeds),
+        accuracy: (accuracy-of (median valids) (get total-signatures metrics))})})))))
+
+;; A watchtower's claim that a stored partial is not a valid BLS partial for the signer's
+;; share key. At watchtower-quorum distinct claims within claim-window the signer is slashed
+;; slash-invalid-bps; notifier-reward-bps of the slash is shared by the confirming
+;; watchtowers, the rest goes to the treasury; the partial stops counting.
+(define-public (report-invalid-signature (message-hash (buff 32)) (signer principal))
+  (let (
+    (active (try! (check-active)))
+    (tower (unwrap! (map-get? watchtowers tx-sender) ERR-NOT-WATCHTOWER))
+    (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
+    (partial (unwrap! (map-get? partial-signatures {message-hash: message-hash, signer: signer}) ERR-NOT-PENALIZABLE))
+    (key {message-hash: message-hash, signer: signer})
+    (claim (default-to {claimants: (list), opened-at: stacks-block-height, confirmed: false} (map-get? claims key)))
+    (claimants (unwrap! (as-max-len? (append (get claimants claim) tx-sender) u32) ERR-WATCHTOWER-LIMIT))
+    (confirms (>= (len claimants) (param "watchtower-quorum"))))
+    (asserts! (get is-active tower) ERR-NOT-WATCHTOWER)
+    (asserts! (not (get confirmed claim)) ERR-NOT-PENALIZABLE)
+    (asserts! (is-none (index-of? (get claimants claim) tx-sender)) ERR-ALREADY-REPORTED)
+    (asserts! (<= stacks-block-height (+ (get opened-at claim) (param "claim-window"))) ERR-CLAIM-EXPIRED)
+    (map-set claims key (merge claim {claimants: claimants, confirmed: confirms}))
+    (print {topic: "invalid-signature-claim", message-hash: message-hash, signer: signer,
+            watchtower: tx-sender, claims: (len claimants), confirmed: confirms})
+    (if confirms
+      (let (
+        (info (unwrap! (map-get? signers signer) ERR-NOT-REGISTERED))
+        (metrics (get performance-metrics info))
+        (valid (- (get valid-signatures metrics) (min-uint u1 (get valid-signatures metrics))))
+        (counted (and (is-none (get aggregate-signature request)) (not (get refunded request)))))
+        (map-set partial-signatures key (merge partial {invalid: true}))
+        (if counted
+          (map-set requests message-hash (merge request {partial-count: (- (get partial-count request) u1)}))
+          true)
+        (let (
+          (amount (slash-signer signer
+                    (merge info {performance-metrics: (merge metrics {
+                      valid-signatures: valid,
+                      accuracy: (accuracy-of valid (get total-signatures metrics))})})
+                    (param "slash-invalid-bps") "invalid-partial" message-hash))
+          (pool (/ (* amount (param "notifier-reward-bps")) BPS))
+          (paid (get paid (fold reward-confirmer claimants {share: (/ pool (len claimants)), paid: u0}))))
+          (var-set treasury (+ (var-get treasury) (- amount paid)))
+          (ok true)))
+      (ok false))))
+
+;; A claim whose window closed without quorum: each claimant's accuracy-score falls (and a
+;; watchtower below the floor is deactivated); the claim is cleared.
+(define-public (expire-claim (message-hash (buff 32)) (signer principal))
+  (let ((key {message-hash: message-hash, signer: signer})
+        (claim (unwrap! (map-get? claims key) ERR-UNKNOWN-CLAIM)))
+    (asserts! (not (get confirmed claim)) ERR-ALREADY-FINALIZED)
+    (asserts! (> stacks-block-height (+ (get opened-at claim) (param "claim-window"))) ERR-DEADLINE-NOT-REACHED)
+    (fold penalize-claimant (get claimants claim) true)
+    (map-delete claims key)
+    (print {topic: "claim-expired", message-hash: message-hash, signer: signer,
+            claimants: (get claimants claim)})
+    (ok true)))
+
+;; Anyone, after the deadline, against a member of the request's committee who did not
+;; submit a partial: slash-liveness-bps slashed, uptime and reputation fall, the caller
+;; earns notifier-reward-bps of the slash. Once per request and member.
+(define-public (penalize-missed-signature (message-hash (buff 32)) (signer principal))
+  (let (
+    (active (try! (check-active)))
+    (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
+    (info (unwrap! (map-get? signers signer) ERR-NOT-REGISTERED))
+    (metrics (get performance-metrics info)))
+    (asserts! (> stacks-block-height (get deadline request)) ERR-DEADLINE-NOT-REACHED)
+    (asserts! (is-member (get epoch request) signer) ERR-NOT-PENALIZABLE)
+    (asserts! (is-none (map-get? partial-signatures {message-hash: message-hash, signer: signer})) ERR-NOT-PENALIZABLE)
+    (asserts! (map-insert liveness-penalties {message-hash: message-hash, signer: signer} stacks-block-height)
+              ERR-ALREADY-REPORTED)
+    (let (
+      (amount (slash-signer signer
+                (merge info {performance-metrics: (merge metrics {
+                  uptime: (- (get uptime metrics) (min-uint MISSED-UPTIME-PENALTY (get uptime metrics)))})})
+                (param "slash-liveness-bps") "missed-signature" message-hash))
+      (reward (/ (* amount (param "notifier-reward-bps")) BPS)))
+      (credit-reward tx-sender reward)
+      (var-set treasury (+ (var-get treasury) (- amount reward)))
+      (print {topic: "liveness-penalty", message-hash: message-hash, signer: signer, notifier: tx-sender,
+              slashed: amount, reward: reward})
+      (ok amount))))
+
+;; ---------------------------------------------------------------------------------------
+;; Public: emergency
+;; ---------------------------------------------------------------------------------------
+
+;; Pause stops registrations, stake increases, DKG, requests, partials, aggregates,
+;; rotation, reports and slashing. It never stops unstaking, withdrawals, fee refunds or
+;; reward claims.
+(define-public (pause)
+  (begin
+    (asserts! (is-eq tx-sender (var-get guardian)) ERR-UNAUTHORIZED)
+    (var-set paused true)
+    (print {topic: "paused", guardian: tx-sender})
+    (ok true)))
+
+(define-public (unpause)
+  (begin
+    (asserts! (is-eq tx-sender (var-get guardian)) ERR-UNAUTHORIZED)
+    (var-set paused false)
+    (print {topic: "unpaused", guardian: tx-sender})
+    (ok true)))

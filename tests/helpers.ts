@@ -1,0 +1,241 @@
+// Shared helpers for the contract suites on simnet: accounts, real BLS12-381 keys,
+// decoding of Clarity values, events, balances and the accounting invariant.
+import { expect } from "vitest";
+import { Cl, ClarityType, type ClarityValue } from "@stacks/transactions";
+import { bls12_381 } from "@noble/curves/bls12-381.js";
+import { sha256, sha384 } from "@noble/hashes/sha2.js";
+
+export const CONTRACT = "dts";
+
+const accounts = simnet.getAccounts();
+export const deployer = accounts.get("deployer")!;
+/** wallet_1 .. wallet_14, funded with 100M STX each on simnet. */
+export const wallets: string[] = Array.from({ length: 14 }, (_, i) => accounts.get(`wallet_${i + 1}`)!);
+export const contractPrincipal = `${deployer}.${CONTRACT}`;
+
+// ---- call shorthands ------------------------------------------------------------------
+
+export function call(fn: string, args: ClarityValue[], sender: string) {
+  return simnet.callPublicFn(CONTRACT, fn, args, sender);
+}
+
+export function read(fn: string, args: ClarityValue[] = [], sender: string = deployer): ClarityValue {
+  return simnet.callReadOnlyFn(CONTRACT, fn, args, sender).result;
+}
+
+// ---- Clarity values to plain JS --------------------------------------------------------
+
+export type Plain = bigint | boolean | string | null | Plain[] | { [key: string]: Plain };
+
+/** Decodes a Clarity value: uint/int to bigint, buffers to 0x-hex, optionals to value or null,
+ *  responses to {ok} / {err}, tuples to objects, lists to arrays. */
+export function decode(value: ClarityValue): Plain {
+  switch (value.type) {
+    case ClarityType.UInt:
+    case ClarityType.Int:
+      return BigInt(value.value);
+    case ClarityType.BoolTrue:
+      return true;
+    case ClarityType.BoolFalse:
+      return false;
+    case ClarityType.Buffer:
+      return `0x${value.value}`;
+    case ClarityType.StringASCII:
+    case ClarityType.StringUTF8:
+      return value.value;
+    case ClarityType.PrincipalStandard:
+    case ClarityType.PrincipalContract:
+      return value.value;
+    case ClarityType.OptionalNone:
+      return null;
+    case ClarityType.OptionalSome:
+      return decode(value.value);
+    case ClarityType.ResponseOk:
+      return { ok: decode(value.value) };
+    case ClarityType.ResponseErr:
+      return { err: decode(value.value) };
+    case ClarityType.List:
+      return value.value.map(decode);
+    case ClarityType.Tuple:
+      return Object.fromEntries(Object.entries(value.value).map(([k, v]) => [k, decode(v)]));
+  }
+}
+
+export const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString("hex")}`;
+
+// ---- events ----------------------------------------------------------------------------
+
+type TxEvent = { event: string; data: any };
+
+/** The decoded print events of a call, in order. */
+export function prints(events: TxEvent[]): Record<string, Plain>[] {
+  return events
+    .filter((e) => e.event === "print_event")
+    .map((e) => decode(e.data.value) as Record<string, Plain>);
+}
+
+/** The one print event with this topic (fails the test if there is not exactly one). */
+export function printed(events: TxEvent[], topic: string): Record<string, Plain> {
+  const found = prints(events).filter((e) => e.topic === topic);
+  expect(found, `print events with topic ${topic}`).toHaveLength(1);
+  return found[0];
+}
+
+export function stxTransfers(events: TxEvent[]) {
+  return events
+    .filter((e) => e.event === "stx_transfer_event")
+    .map((e) => ({ sender: e.data.sender as string, recipient: e.data.recipient as string, amount: BigInt(e.data.amount) }));
+}
+
+// ---- balances and accounting ------------------------------------------------------------
+
+export function stxBalance(who: string): bigint {
+  return simnet.getAssetsMap().get("STX")?.get(who) ?? 0n;
+}
+
+/** The contract's accounting read-only: its parts add up to its real STX balance. */
+export function expectBalancedBooks() {
+  const books = decode(read("get-accounting")) as Record<string, bigint>;
+  const parts = books.stakes + books.unbonding + books.bonds + books["pending-fees"] + books.rewards + books.treasury;
+  expect(books.total).toBe(parts);
+  expect(books.balance).toBe(stxBalance(contractPrincipal));
+  expect(books.total).toBe(books.balance);
+  return books;
+}
+
+// ---- BLS12-381 keys (min-pk: public keys in G1, 48 bytes compressed) ---------------------
+
+/** A real BLS secret and its 48-byte compressed G1 public key, deterministic per seed. */
+export function blsKeyPair(seed: number | string) {
+  const secret = bls12_381.utils.randomSecretKey(sha384(new TextEncoder().encode(`dts-test-key-${seed}`)));
+  const publicKey = bls12_381.longSignatures.getPublicKey(secret).toBytes(true);
+  return { secret, publicKey };
+}
+
+export const blsKey = (seed: number | string) => blsKeyPair(seed).publicKey;
+
+/** Malformed keys that the contract must refuse. */
+export const badKeys = {
+  /** 47 bytes: the argument type admits shorter buffers. */
+  short: () => blsKey("short").slice(0, 47),
+  /** The compressed encoding of the point at infinity (flags 0xc0, all zero). */
+  infinity: () => Uint8Array.from([0xc0, ...new Array(47).fill(0)]),
+  /** A real key with the compression flag cleared. */
+  uncompressedFlag: () => {
+    const key = blsKey("uncompressed");
+    key[0] &= 0x7f;
+    return key;
+  },
+};
+
+/** Malformed 96-byte G2 signatures. */
+export const badSignatures = {
+  short: () => new Uint8Array(95).fill(0xaa),
+  infinity: () => Uint8Array.from([0xc0, ...new Array(95).fill(0)]),
+  uncompressedFlag: () => Uint8Array.from([0x2a, ...new Array(95).fill(0x11)]),
+};
+
+// ---- setup -----------------------------------------------------------------------------
+
+export const DEFAULTS = {
+  minStake: 100_000_000n, // 100 STX
+  requiredSigners: 3n,
+  totalSigners: 5n,
+  rotationPeriod: 144n,
+  threshold: 3n,
+};
+
+export function initialize(overrides: Partial<typeof DEFAULTS> = {}, sender = deployer) {
+  const p = { ...DEFAULTS, ...overrides };
+  return call(
+    "initialize",
+    [Cl.uint(p.minStake), Cl.uint(p.requiredSigners), Cl.uint(p.totalSigners), Cl.uint(p.rotationPeriod), Cl.uint(p.threshold)],
+    sender,
+  );
+}
+
+/** Registers each signer with a distinct real BLS key; returns the keys by signer. */
+export function registerSigners(who: string[]): Map<string, Uint8Array> {
+  const keys = new Map<string, Uint8Array>();
+  for (const signer of who) {
+    const key = blsKey(signer);
+    const { result } = call("register-signer", [Cl.buffer(key)], signer);
+    expect(result).toBeOk(Cl.bool(true));
+    keys.set(signer, key);
+  }
+  return keys;
+}
+
+export function signerInfo(who: string) {
+  return decode(read("get-signer-info", [Cl.principal(who)])) as Record<string, any> | null;
+}
+
+export function config() {
+  return decode(read("get-config")) as Record<string, any>;
+}
+
+export const errCode = (code: number) => Cl.error(Cl.uint(code));
+
+// ---- threshold BLS for the signing suites ----------------------------------------------
+// A compact, self-contained t-of-n toolkit so the contract suites drive real cryptography:
+// Shamir shares of one group secret, partials sigma_i = s_i * H(m), Lagrange combination.
+
+export const POP_DST = "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
+const Fr = bls12_381.fields.Fr;
+const G1 = bls12_381.G1.Point;
+const G2 = bls12_381.G2.Point;
+
+export interface ThresholdKeys {
+  t: number;
+  n: number;
+  groupKey: Uint8Array;
+  shares: bigint[]; // shares[i-1] belongs to the member at position i
+  shareKeys: Uint8Array[];
+}
+
+/** Shamir shares of a random group secret (degree t-1), deterministic per seed. */
+export function thresholdKeys(t: number, n: number, seed: string | number = "group"): ThresholdKeys {
+  const coeffs = Array.from({ length: t }, (_, k) =>
+    Fr.create(BigInt(hex(sha256(new TextEncoder().encode(`dts-poly-${seed}-${k}`))))),
+  );
+  const evalAt = (x: bigint) => coeffs.reduceRight((acc, c) => Fr.add(Fr.mul(acc, x), c), 0n);
+  const shares = Array.from({ length: n }, (_, i) => evalAt(BigInt(i + 1)));
+  return {
+    t,
+    n,
+    groupKey: G1.BASE.multiply(coeffs[0]).toBytes(true),
+    shares,
+    shareKeys: shares.map((s) => G1.BASE.multiply(s).toBytes(true)),
+  };
+}
+
+export const hashToG2 = (messageHash: Uint8Array) => bls12_381.longSignatures.hash(messageHash, POP_DST);
+
+/** sigma_i = s_i * H(m), 96 bytes compressed. */
+export function partialSign(share: bigint, messageHash: Uint8Array): Uint8Array {
+  return hashToG2(messageHash).multiply(share).toBytes(true);
+}
+
+/** Lagrange combination at zero of partials given by 1-based share index. */
+export function combine(partials: { index: number; signature: Uint8Array }[]): Uint8Array {
+  const xs = partials.map((p) => BigInt(p.index));
+  let sum = G2.ZERO;
+  for (const p of partials) {
+    const xi = BigInt(p.index);
+    let num = 1n;
+    let den = 1n;
+    for (const xj of xs) {
+      if (xj === xi) continue;
+      num = Fr.mul(num, xj);
+      den = Fr.mul(den, Fr.sub(xj, xi));
+    }
+    sum = sum.add(G2.fromBytes(p.signature).multiply(Fr.div(num, den)));
+  }
+  return sum.toBytes(true);
+}
+
+export function verifyBls(publicKey: Uint8Array, messageHash: Uint8Array, signature: Uint8Array): boolean {
+  return bls12_381.longSignatures.verify(signature, hashToG2(messageHash), publicKey);
+}
+
+export const messageHashOf = (text: string) => sha256(new TextEncoder().encode(text));
