@@ -1,0 +1,428 @@
+// Watchtowers: bonds, leaving and withdrawing, per-interval reports folded into a signer's
+// metrics as medians, and direct metric updates.
+import { afterEach, describe, expect, it } from "vitest";
+import { Cl, getAddressFromPrivateKey } from "@stacks/transactions";
+import { sha256 } from "@noble/hashes/sha2.js";
+import {
+  activeEpoch,
+  call,
+  contractPrincipal,
+  decode,
+  deployer,
+  expectBalancedBooks,
+  hex,
+  initialize,
+  messageHashOf,
+  partialSign,
+  printed,
+  read,
+  registerSigners,
+  signerInfo,
+  stxBalance,
+  stxTransfers,
+  thresholdKeys,
+  wallets,
+} from "./helpers";
+
+afterEach(() => expectBalancedBooks());
+
+const BOND = 100_000_000n; // the default watchtower-bond, 100 STX
+const UNBONDING = 2016n;
+const REPORT_INTERVAL = 144n;
+
+/** A fresh standard address (not one of the devnet wallets), funded by the deployer. */
+function freshAccount(label: string, amount: bigint): string {
+  const privateKey = hex(sha256(new TextEncoder().encode(`dts-watchtower-${label}`))).slice(2) + "01";
+  const address = getAddressFromPrivateKey(privateKey, "testnet");
+  if (amount > 0n) simnet.transferSTX(amount, address, deployer);
+  expect(stxBalance(address)).toBe(amount);
+  return address;
+}
+
+function watchtower(who: string) {
+  return decode(read("get-watchtower", [Cl.principal(who)])) as Record<string, any> | null;
+}
+
+function watchtowerCount(): bigint {
+  return (decode(read("get-network-state")) as Record<string, any>)["watchtower-count"];
+}
+
+function register(who: string) {
+  const { result } = call("register-watchtower", [], who);
+  expect(result).toBeOk(Cl.bool(true));
+}
+
+function report(tower: string, signer: string, uptime: number | bigint, speed: number | bigint, valid: number | bigint) {
+  return call("submit-watchtower-report", [Cl.principal(signer), Cl.uint(uptime), Cl.uint(speed), Cl.uint(valid)], tower);
+}
+
+const currentInterval = () => decode(read("get-current-interval")) as bigint;
+
+/** Mines empty blocks so that the next call runs at `height`. */
+function nextCallAt(height: bigint) {
+  const gap = Number(height) - simnet.blockHeight - 1;
+  expect(gap).toBeGreaterThanOrEqual(0);
+  if (gap > 0) simnet.mineEmptyBlocks(gap);
+}
+
+describe("register-watchtower", () => {
+  it("locks exactly the bond, stores a fresh active record and prints the event", () => {
+    initialize();
+    const tower = wallets[0];
+    const before = stxBalance(tower);
+    const contractBefore = stxBalance(contractPrincipal);
+    const { result, events } = call("register-watchtower", [], tower);
+    expect(result).toBeOk(Cl.bool(true));
+    expect(stxBalance(tower)).toBe(before - BOND);
+    expect(stxBalance(contractPrincipal)).toBe(contractBefore + BOND);
+    expect(stxTransfers(events)).toEqual([{ sender: tower, recipient: contractPrincipal, amount: BOND }]);
+    expect(watchtower(tower)).toEqual({
+      "last-report": 0n,
+      "reports-submitted": 0n,
+      "accuracy-score": 100n,
+      "is-active": true,
+      bond: BOND,
+      "registered-at": BigInt(simnet.blockHeight),
+      "release-at": 0n,
+    });
+    expect(printed(events, "watchtower-registered")).toEqual({ topic: "watchtower-registered", watchtower: tower, bond: BOND });
+    expect(watchtowerCount()).toBe(1n);
+    expect(expectBalancedBooks().bonds).toBe(BOND);
+  });
+
+  it("refuses a second registration with ERR-WATCHTOWER-EXISTS", () => {
+    initialize();
+    register(wallets[0]);
+    const before = stxBalance(wallets[0]);
+    const { result, events } = call("register-watchtower", [], wallets[0]);
+    expect(result).toBeErr(Cl.uint(105));
+    expect(events).toHaveLength(0);
+    expect(stxBalance(wallets[0])).toBe(before);
+    expect(watchtowerCount()).toBe(1n);
+  });
+
+  it("refuses an address that cannot pay the bond with ERR-INSUFFICIENT-FUNDS", () => {
+    initialize();
+    const poor = freshAccount("poor", BOND - 1n);
+    const { result, events } = call("register-watchtower", [], poor);
+    expect(result).toBeErr(Cl.uint(148));
+    expect(events).toHaveLength(0);
+    expect(stxBalance(poor)).toBe(BOND - 1n);
+    expect(watchtower(poor)).toBeNull();
+    expect(watchtowerCount()).toBe(0n);
+  });
+
+  it("admits MAX-WATCHTOWERS = 32 and refuses the 33rd with ERR-WATCHTOWER-LIMIT until a slot is freed", () => {
+    initialize();
+    const towers = Array.from({ length: 32 }, (_, i) => freshAccount(`limit-${i}`, BOND + 1_000_000n));
+    towers.forEach(register);
+    expect(watchtowerCount()).toBe(32n);
+    expect(expectBalancedBooks().bonds).toBe(32n * BOND);
+
+    const late = freshAccount("limit-33", BOND + 1_000_000n);
+    const refused = call("register-watchtower", [], late);
+    expect(refused.result).toBeErr(Cl.uint(144));
+    expect(refused.events).toHaveLength(0);
+    expect(stxBalance(late)).toBe(BOND + 1_000_000n);
+    expect(watchtower(late)).toBeNull();
+
+    // One leaves and withdraws: its slot opens again.
+    expect(call("leave-watchtower", [], towers[0]).result).toBeOk(Cl.uint(BigInt(simnet.blockHeight) + UNBONDING));
+    simnet.mineEmptyBlocks(Number(UNBONDING));
+    expect(call("withdraw-watchtower-bond", [], towers[0]).result).toBeOk(Cl.uint(BOND));
+    expect(watchtowerCount()).toBe(31n);
+    register(late);
+    expect(watchtowerCount()).toBe(32n);
+  });
+});
+
+describe("leave-watchtower", () => {
+  it("refuses a caller that is not a watchtower with ERR-NOT-WATCHTOWER", () => {
+    initialize();
+    const { result, events } = call("leave-watchtower", [], wallets[0]);
+    expect(result).toBeErr(Cl.uint(132));
+    expect(events).toHaveLength(0);
+  });
+
+  it("deactivates the watchtower and sets its bond's release height unbonding-period ahead", () => {
+    initialize();
+    register(wallets[0]);
+    const before = stxBalance(wallets[0]);
+    const { result, events } = call("leave-watchtower", [], wallets[0]);
+    const release = BigInt(simnet.blockHeight) + UNBONDING;
+    expect(result).toBeOk(Cl.uint(release));
+    expect(watchtower(wallets[0])).toMatchObject({ "is-active": false, "release-at": release, bond: BOND });
+    expect(printed(events, "watchtower-leaving")).toEqual({
+      topic: "watchtower-leaving",
+      watchtower: wallets[0],
+      "release-height": release,
+    });
+    // Leaving moves no STX: the bond stays locked until release.
+    expect(stxTransfers(events)).toEqual([]);
+    expect(stxBalance(wallets[0])).toBe(before);
+    expect(expectBalancedBooks().bonds).toBe(BOND);
+  });
+
+  it("refuses a watchtower that already left with ERR-NOT-WATCHTOWER", () => {
+    initialize();
+    register(wallets[0]);
+    call("leave-watchtower", [], wallets[0]);
+    const release = watchtower(wallets[0])!["release-at"];
+    expect(call("leave-watchtower", [], wallets[0]).result).toBeErr(Cl.uint(132));
+    expect(watchtower(wallets[0])!["release-at"]).toBe(release);
+  });
+});
+
+describe("withdraw-watchtower-bond", () => {
+  it("refuses a caller that is not a watchtower with ERR-NOT-WATCHTOWER", () => {
+    initialize();
+    expect(call("withdraw-watchtower-bond", [], wallets[0]).result).toBeErr(Cl.uint(132));
+  });
+
+  it("refuses an active watchtower with ERR-STAKE-LOCKED", () => {
+    initialize();
+    register(wallets[0]);
+    const before = stxBalance(wallets[0]);
+    const { result, events } = call("withdraw-watchtower-bond", [], wallets[0]);
+    expect(result).toBeErr(Cl.uint(118));
+    expect(events).toHaveLength(0);
+    expect(stxBalance(wallets[0])).toBe(before);
+    expect(watchtower(wallets[0])!["is-active"]).toBe(true);
+  });
+
+  it("refuses a leaving watchtower before its release height with ERR-STAKE-LOCKED", () => {
+    initialize();
+    register(wallets[0]);
+    call("leave-watchtower", [], wallets[0]);
+    const release = watchtower(wallets[0])!["release-at"] as bigint;
+    nextCallAt(release - 1n);
+    expect(call("withdraw-watchtower-bond", [], wallets[0]).result).toBeErr(Cl.uint(118));
+    expect(watchtower(wallets[0])).not.toBeNull();
+    expect(expectBalancedBooks().bonds).toBe(BOND);
+  });
+
+  it("returns exactly the bond at the release height, deletes the record and allows registering again", () => {
+    initialize();
+    register(wallets[0]);
+    register(wallets[1]);
+    call("leave-watchtower", [], wallets[0]);
+    const release = watchtower(wallets[0])!["release-at"] as bigint;
+    nextCallAt(release);
+    const before = stxBalance(wallets[0]);
+    const contractBefore = stxBalance(contractPrincipal);
+    const { result, events } = call("withdraw-watchtower-bond", [], wallets[0]);
+    expect(result).toBeOk(Cl.uint(BOND));
+    expect(stxBalance(wallets[0])).toBe(before + BOND);
+    expect(stxBalance(contractPrincipal)).toBe(contractBefore - BOND);
+    expect(stxTransfers(events)).toEqual([{ sender: contractPrincipal, recipient: wallets[0], amount: BOND }]);
+    expect(printed(events, "watchtower-withdrawn")).toEqual({ topic: "watchtower-withdrawn", watchtower: wallets[0], bond: BOND });
+    expect(watchtower(wallets[0])).toBeNull();
+    expect(watchtowerCount()).toBe(1n);
+    expect(expectBalancedBooks().bonds).toBe(BOND);
+
+    register(wallets[0]);
+    expect(watchtower(wallets[0])).toMatchObject({ "is-active": true, "accuracy-score": 100n, "release-at": 0n });
+    expect(watchtowerCount()).toBe(2n);
+  });
+
+  it("is not blocked by pause", () => {
+    initialize();
+    register(wallets[0]);
+    call("leave-watchtower", [], wallets[0]);
+    simnet.mineEmptyBlocks(Number(UNBONDING));
+    expect(call("pause", [], deployer).result).toBeOk(Cl.bool(true));
+    const before = stxBalance(wallets[0]);
+    expect(call("withdraw-watchtower-bond", [], wallets[0]).result).toBeOk(Cl.uint(BOND));
+    expect(stxBalance(wallets[0])).toBe(before + BOND);
+  });
+});
+
+describe("submit-watchtower-report", () => {
+  const signer = wallets[5];
+  const towers = [wallets[0], wallets[1], wallets[2]];
+
+  function setup() {
+    initialize();
+    registerSigners([signer]);
+    towers.forEach(register);
+  }
+
+  it("refuses a caller that is not a watchtower with ERR-NOT-WATCHTOWER", () => {
+    setup();
+    const { result, events } = report(wallets[9], signer, 90, 2, 0);
+    expect(result).toBeErr(Cl.uint(132));
+    expect(events).toHaveLength(0);
+  });
+
+  it("refuses an inactive (leaving) watchtower with ERR-NOT-WATCHTOWER", () => {
+    setup();
+    call("leave-watchtower", [], towers[0]);
+    expect(report(towers[0], signer, 90, 2, 0).result).toBeErr(Cl.uint(132));
+    expect(watchtower(towers[0])!["reports-submitted"]).toBe(0n);
+    expect(signerInfo(signer)!["performance-metrics"].uptime).toBe(100n);
+  });
+
+  it("refuses a report about an unknown signer with ERR-NOT-REGISTERED", () => {
+    setup();
+    expect(report(towers[0], wallets[9], 90, 2, 0).result).toBeErr(Cl.uint(114));
+  });
+
+  it("refuses out-of-range metrics with ERR-INVALID-METRICS", () => {
+    setup();
+    // uptime is a percentage
+    expect(report(towers[0], signer, 101, 2, 0).result).toBeErr(Cl.uint(108));
+    // signing-speed is bounded by MAX-SIGNING-SPEED
+    expect(report(towers[0], signer, 90, 100_001, 0).result).toBeErr(Cl.uint(108));
+    // a new signer has no signatures, so none can be valid
+    expect(report(towers[0], signer, 90, 2, 1).result).toBeErr(Cl.uint(108));
+    expect(decode(read("get-watchtower-report", [Cl.principal(towers[0]), Cl.principal(signer), Cl.uint(currentInterval())]))).toBeNull();
+    // the limits themselves are accepted
+    expect(report(towers[0], signer, 100, 100_000, 0).result).toBeOk(Cl.uint(4000n + 4000n + 0n));
+  });
+
+  it("refuses valid-signatures above the signer's total-signatures with ERR-INVALID-METRICS", () => {
+    const keys = thresholdKeys(3, 5, "wt-valid");
+    const committee = activeEpoch(wallets.slice(0, 5), keys);
+    register(wallets[10]);
+    const message = messageHashOf("wt-valid");
+    expect(call("request-signature", [Cl.buffer(message), Cl.uint(1000)], wallets[12]).result).toBeOk(expect.anything());
+    expect(call("submit-partial-signature", [Cl.buffer(message), Cl.buffer(partialSign(keys.shares[0], message))], committee[0]).result).toBeOk(Cl.uint(1));
+    expect(signerInfo(committee[0])!["performance-metrics"]["total-signatures"]).toBe(1n);
+    expect(report(wallets[10], committee[0], 100, 1, 2).result).toBeErr(Cl.uint(108));
+    expect(report(wallets[10], committee[0], 100, 1, 1).result).toBeOk(expect.anything());
+  });
+
+  it("refuses a second report in the same interval with ERR-ALREADY-REPORTED and accepts one in the next interval", () => {
+    setup();
+    const interval = currentInterval();
+    expect(report(towers[0], signer, 90, 2, 0).result).toBeOk(expect.anything());
+    const second = report(towers[0], signer, 50, 2, 0);
+    expect(second.result).toBeErr(Cl.uint(133));
+    expect(second.events).toHaveLength(0);
+    expect(signerInfo(signer)!["performance-metrics"].uptime).toBe(90n);
+    expect(decode(read("get-watchtower-report", [Cl.principal(towers[0]), Cl.principal(signer), Cl.uint(interval)]))).toEqual({
+      uptime: 90n,
+      "signing-speed": 2n,
+      "valid-signatures": 0n,
+    });
+
+    // The last block of the interval still belongs to it.
+    nextCallAt((interval + 1n) * REPORT_INTERVAL - 1n);
+    expect(report(towers[0], signer, 50, 2, 0).result).toBeErr(Cl.uint(133));
+
+    // The next interval starts a fresh set of reports: its median is this one report.
+    const { result, events } = report(towers[0], signer, 50, 2, 0);
+    expect(result).toBeOk(expect.anything());
+    expect(currentInterval()).toBe(interval + 1n);
+    expect(printed(events, "watchtower-report")).toMatchObject({ interval: interval + 1n, uptime: 50n, reports: 1n });
+    expect(signerInfo(signer)!["performance-metrics"].uptime).toBe(50n);
+    expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval + 1n)]))).toEqual({
+      uptimes: [50n],
+      speeds: [2n],
+      valids: [0n],
+    });
+    expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval)]))).toEqual({
+      uptimes: [90n],
+      speeds: [2n],
+      valids: [0n],
+    });
+    expect(watchtower(towers[0])!["reports-submitted"]).toBe(2n);
+  });
+
+  it("sets uptime and signing-speed to the interval's lower median: one liar (uptime 0) cannot swing it", () => {
+    setup();
+    const interval = currentInterval();
+    // honest: 95 / 3 blocks
+    report(towers[0], signer, 95, 3, 0);
+    expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ uptime: 95n, "signing-speed": 3n });
+    // honest: 90 / 2 blocks; lower median of [90, 95] is 90, of [2, 3] is 2
+    report(towers[1], signer, 90, 2, 0);
+    expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ uptime: 90n, "signing-speed": 2n });
+    // the liar: 0 / 100000 blocks; the medians of three stay with the honest values
+    const { result, events } = report(towers[2], signer, 0, 100_000, 0);
+    // reputation = 40 * 90 + 40 * 100 + 20 * (100 / 3) = 3600 + 4000 + 660
+    expect(result).toBeOk(Cl.uint(8260));
+    const info = signerInfo(signer)!;
+    expect(info["performance-metrics"]).toMatchObject({ uptime: 90n, "signing-speed": 3n, accuracy: 100n });
+    expect(info["reputation-score"]).toBe(8260n);
+    expect(decode(read("get-reputation", [Cl.principal(signer)]))).toEqual({ ok: 8260n });
+
+    expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval)]))).toEqual({
+      uptimes: [0n, 90n, 95n],
+      speeds: [2n, 3n, 100_000n],
+      valids: [0n, 0n, 0n],
+    });
+    expect(printed(events, "watchtower-report")).toEqual({
+      topic: "watchtower-report",
+      watchtower: towers[2],
+      signer,
+      interval,
+      uptime: 0n,
+      "signing-speed": 100_000n,
+      "valid-signatures": 0n,
+      reports: 3n,
+    });
+    expect(printed(events, "metrics-updated")).toMatchObject({ signer, "reputation-score": 8260n });
+    expect(watchtower(towers[2])).toMatchObject({ "last-report": BigInt(simnet.blockHeight), "reports-submitted": 1n });
+    // Reports move no STX.
+    expect(stxTransfers(events)).toEqual([]);
+  });
+
+  it("sets accuracy to the median reported valid-signatures over the signer's total-signatures", () => {
+    const keys = thresholdKeys(3, 5, "wt-accuracy");
+    const committee = activeEpoch(wallets.slice(0, 5), keys);
+    [wallets[10], wallets[11], wallets[12]].forEach(register);
+    const member = committee[0];
+    for (const text of ["acc-1", "acc-2"]) {
+      const message = messageHashOf(text);
+      call("request-signature", [Cl.buffer(message), Cl.uint(1000)], wallets[13]);
+      expect(call("submit-partial-signature", [Cl.buffer(message), Cl.buffer(partialSign(keys.shares[0], message))], member).result).toBeOk(expect.anything());
+    }
+    expect(signerInfo(member)!["performance-metrics"]).toMatchObject({ "total-signatures": 2n, "valid-signatures": 2n });
+    report(wallets[10], member, 100, 1, 1);
+    report(wallets[11], member, 100, 1, 0);
+    report(wallets[12], member, 100, 1, 2);
+    // valids sorted [0, 1, 2]: median 1 of 2 signatures
+    expect(signerInfo(member)!["performance-metrics"].accuracy).toBe(50n);
+    expect(signerInfo(member)!["reputation-score"]).toBe(4000n + 2000n + 2000n);
+  });
+});
+
+describe("update-metrics", () => {
+  it("lets an active watchtower set a signer's metrics and recomputes its reputation", () => {
+    initialize();
+    registerSigners([wallets[5]]);
+    register(wallets[0]);
+    const { result, events } = call("update-metrics", [Cl.principal(wallets[5]), Cl.uint(4), Cl.uint(80), Cl.uint(70)], wallets[0]);
+    // 40 * 80 + 40 * 70 + 20 * (100 / 4)
+    expect(result).toBeOk(Cl.uint(3200 + 2800 + 500));
+    const info = signerInfo(wallets[5])!;
+    expect(info["performance-metrics"]).toMatchObject({ "signing-speed": 4n, uptime: 80n, accuracy: 70n });
+    expect(info["reputation-score"]).toBe(6500n);
+    expect(printed(events, "metrics-updated")).toMatchObject({
+      topic: "metrics-updated",
+      signer: wallets[5],
+      "reputation-score": 6500n,
+      "performance-metrics": expect.objectContaining({ "signing-speed": 4n, uptime: 80n, accuracy: 70n }),
+    });
+  });
+
+  it("refuses a watchtower that left with ERR-UNAUTHORIZED", () => {
+    initialize();
+    registerSigners([wallets[5]]);
+    register(wallets[0]);
+    call("leave-watchtower", [], wallets[0]);
+    expect(call("update-metrics", [Cl.principal(wallets[5]), Cl.uint(4), Cl.uint(80), Cl.uint(70)], wallets[0]).result).toBeErr(Cl.uint(100));
+    expect(signerInfo(wallets[5])!["reputation-score"]).toBe(5000n);
+  });
+
+  it("refuses out-of-range metrics with ERR-INVALID-METRICS", () => {
+    initialize();
+    registerSigners([wallets[5]]);
+    register(wallets[0]);
+    expect(call("update-metrics", [Cl.principal(wallets[5]), Cl.uint(4), Cl.uint(80), Cl.uint(101)], wallets[0]).result).toBeErr(Cl.uint(108));
+    expect(call("update-metrics", [Cl.principal(wallets[5]), Cl.uint(4), Cl.uint(101), Cl.uint(70)], wallets[0]).result).toBeErr(Cl.uint(108));
+    expect(call("update-metrics", [Cl.principal(wallets[5]), Cl.uint(100_001), Cl.uint(80), Cl.uint(70)], wallets[0]).result).toBeErr(Cl.uint(108));
+    expect(signerInfo(wallets[5])!["performance-metrics"]).toMatchObject({ "signing-speed": 0n, uptime: 100n, accuracy: 100n });
+  });
+});
