@@ -239,3 +239,19 @@ export function verifyBls(publicKey: Uint8Array, messageHash: Uint8Array, signat
 }
 
 export const messageHashOf = (text: string) => sha256(new TextEncoder().encode(text));
+
+/** Initializes for `keys` (t, n; required-signers = t unless overridden), registers `signers`,
+ *  forms epoch 1 and has its first t members vote `keys` in. Returns the committee in share
+ *  order: committee[i - 1] holds keys.shares[i - 1]. */
+export function activeEpoch(signers: string[], keys: ThresholdKeys, overrides: Partial<typeof DEFAULTS> = {}): string[] {
+  const n = BigInt(keys.n);
+  expect(initialize({ totalSigners: n, threshold: BigInt(keys.t), requiredSigners: BigInt(keys.t), ...overrides }).result).toBeOk(Cl.bool(true));
+  registerSigners(signers);
+  expect(call("rotate-signers", [], signers[0]).result).toBeOk(Cl.uint(1));
+  const committee = (decode(read("get-epoch", [Cl.uint(1)])) as { committee: string[] }).committee;
+  expect(committee).toHaveLength(keys.n);
+  const vote = [Cl.uint(1), Cl.buffer(keys.groupKey), Cl.list(keys.shareKeys.map((k) => Cl.buffer(k)))];
+  committee.slice(0, keys.t).forEach((member, i) => expect(call("submit-epoch-key", vote, member).result).toBeOk(Cl.bool(i === keys.t - 1)));
+  expect(read("get-current-epoch")).toBeUint(1);
+  return committee;
+}
