@@ -1,0 +1,274 @@
+// update-metrics and reputation: the owner (or an active watchtower) measures a signer;
+// the reputation is recomputed from the documented formula on every change:
+//   base        = 40 * uptime + 40 * accuracy + 20 * speed-score
+//   speed-score = floor(100 / max(signing-speed, 1))
+//   reputation  = base - min(base, 1500 * total-slashes)
+import { describe, expect, it } from "vitest";
+import { Cl } from "@stacks/transactions";
+import {
+  activeEpoch,
+  call,
+  contractPrincipal,
+  decode,
+  deployer,
+  expectBalancedBooks,
+  initialize,
+  messageHashOf,
+  printed,
+  read,
+  registerSigners,
+  signerInfo,
+  stxBalance,
+  stxTransfers,
+  thresholdKeys,
+  wallets,
+} from "./helpers";
+
+const ERR_UNAUTHORIZED = 100;
+const ERR_INVALID_METRICS = 108;
+const ERR_NOT_INITIALIZED = 112;
+const ERR_NOT_REGISTERED = 114;
+
+const update = (signer: string, speed: bigint, uptime: bigint, accuracy: bigint, sender = deployer) =>
+  call("update-metrics", [Cl.principal(signer), Cl.uint(speed), Cl.uint(uptime), Cl.uint(accuracy)], sender);
+
+const reputation = (who: string) => decode(read("get-reputation", [Cl.principal(who)]));
+
+/** Record without stake-duration, which grows with every block. */
+function recordOf(who: string) {
+  const info = signerInfo(who);
+  if (info) delete info["performance-metrics"]["stake-duration"];
+  return info;
+}
+
+/** A refused update: the error and no event (callers check the record). */
+function expectRefused(result: ReturnType<typeof update>, code: number) {
+  expect(result.result).toBeErr(Cl.uint(code));
+  expect(result.events).toEqual([]);
+}
+
+/** Misses one signing request: `member` of the active epoch is penalized for liveness. */
+function missOneRequest(member: string, text: string) {
+  const hash = messageHashOf(text);
+  const requested = call("request-signature", [Cl.buffer(hash), Cl.uint(10_000)], wallets[12]);
+  expect(requested.result).toBeOk(Cl.uint(simnet.blockHeight + 120)); // deadline: signing-timeout 120
+  simnet.mineEmptyBlocks(120);
+  const stake = signerInfo(member)!.stake as bigint;
+  const { result } = call("penalize-missed-signature", [Cl.buffer(hash), Cl.principal(member)], wallets[13]);
+  expect(result).toBeOk(Cl.uint(stake / 100n)); // slash-liveness-bps 100 = 1%
+}
+
+describe("update-metrics", () => {
+  it("stores the owner's measurement, recomputes the reputation and prints metrics-updated", () => {
+    initialize();
+    const [signer] = wallets;
+    registerSigners([signer]);
+    const before = recordOf(signer)!;
+    const registeredAt = before["registered-at"] as bigint;
+    simnet.mineEmptyBlocks(5);
+    const contractBefore = stxBalance(contractPrincipal);
+    const ownerBefore = stxBalance(deployer);
+
+    const { result, events } = update(signer, 2n, 90n, 80n);
+    const height = BigInt(simnet.blockHeight);
+    // 40 * 90 + 40 * 80 + 20 * (100 / 2) = 3600 + 3200 + 1000
+    expect(result).toBeOk(Cl.uint(7800));
+    const metrics = {
+      "signing-speed": 2n,
+      uptime: 90n,
+      "stake-duration": height - registeredAt,
+      accuracy: 80n,
+      "total-signatures": 0n,
+      "valid-signatures": 0n,
+    };
+    expect(printed(events, "metrics-updated")).toEqual({
+      topic: "metrics-updated",
+      signer,
+      "performance-metrics": metrics,
+      "reputation-score": 7800n,
+    });
+    expect(stxTransfers(events)).toEqual([]);
+    expect(stxBalance(contractPrincipal)).toBe(contractBefore);
+    expect(stxBalance(deployer)).toBe(ownerBefore);
+    expect(signerInfo(signer)).toEqual({ ...before, "reputation-score": 7800n, "performance-metrics": metrics });
+    expect(reputation(signer)).toEqual({ ok: 7800n });
+    expectBalancedBooks();
+  });
+
+  it("accepts an active watchtower's measurement", () => {
+    initialize();
+    const [signer, tower] = wallets;
+    registerSigners([signer]);
+    expect(call("register-watchtower", [], tower).result).toBeOk(Cl.bool(true));
+    const { result, events } = update(signer, 4n, 100n, 100n, tower);
+    expect(result).toBeOk(Cl.uint(8500));
+    expect(printed(events, "metrics-updated")).toMatchObject({ signer, "reputation-score": 8500n });
+    expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ "signing-speed": 4n, uptime: 100n, accuracy: 100n });
+  });
+
+  it("refuses anyone else with ERR-UNAUTHORIZED: another account, the signer itself, a watchtower that left", () => {
+    initialize();
+    const [signer, stranger, tower] = wallets;
+    registerSigners([signer]);
+    expect(call("register-watchtower", [], tower).result).toBeOk(Cl.bool(true));
+    const left = call("leave-watchtower", [], tower);
+    expect(left.result).toBeOk(Cl.uint(simnet.blockHeight + 2016));
+    const before = recordOf(signer);
+    expectRefused(update(signer, 1n, 100n, 100n, stranger), ERR_UNAUTHORIZED);
+    expectRefused(update(signer, 1n, 100n, 100n, signer), ERR_UNAUTHORIZED);
+    expectRefused(update(signer, 1n, 100n, 100n, tower), ERR_UNAUTHORIZED);
+    expect(recordOf(signer)).toEqual(before);
+    expect(reputation(signer)).toEqual({ ok: 5000n });
+  });
+
+  it("refuses uptime above 100 with ERR-INVALID-METRICS", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    const before = recordOf(wallets[0]);
+    expectRefused(update(wallets[0], 1n, 101n, 100n), ERR_INVALID_METRICS);
+    expect(recordOf(wallets[0])).toEqual(before);
+  });
+
+  it("refuses accuracy above 100 with ERR-INVALID-METRICS", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    const before = recordOf(wallets[0]);
+    expectRefused(update(wallets[0], 1n, 100n, 101n), ERR_INVALID_METRICS);
+    expect(recordOf(wallets[0])).toEqual(before);
+  });
+
+  it("refuses signing-speed above 100000 blocks with ERR-INVALID-METRICS", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    const before = recordOf(wallets[0]);
+    expectRefused(update(wallets[0], 100_001n, 100n, 100n), ERR_INVALID_METRICS);
+    expect(recordOf(wallets[0])).toEqual(before);
+  });
+
+  it("accepts the range limits exactly (signing-speed 100000, uptime 100, accuracy 100)", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    // speed-score = 100 / 100000 = 0: 4000 + 4000 + 0
+    expect(update(wallets[0], 100_000n, 100n, 100n).result).toBeOk(Cl.uint(8000));
+    expect(signerInfo(wallets[0])!["performance-metrics"]).toMatchObject({ "signing-speed": 100_000n, uptime: 100n, accuracy: 100n });
+  });
+
+  it("refuses an unknown signer with ERR-NOT-REGISTERED", () => {
+    initialize();
+    expectRefused(update(wallets[0], 1n, 100n, 100n), ERR_NOT_REGISTERED);
+    expect(signerInfo(wallets[0])).toBeNull();
+  });
+
+  it("checks in order: caller, then ranges, then the signer", () => {
+    initialize();
+    expect(update(wallets[0], 1n, 101n, 100n, wallets[1]).result).toBeErr(Cl.uint(ERR_UNAUTHORIZED));
+    expect(update(wallets[0], 1n, 101n, 100n).result).toBeErr(Cl.uint(ERR_INVALID_METRICS));
+    expect(update(wallets[0], 1n, 100n, 100n).result).toBeErr(Cl.uint(ERR_NOT_REGISTERED));
+  });
+
+  it("is ERR-NOT-INITIALIZED before initialize", () => {
+    expectRefused(update(wallets[0], 1n, 100n, 100n), ERR_NOT_INITIALIZED);
+  });
+
+  it("keeps the signature counters, stake and slashing history", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    const before = recordOf(wallets[0])!;
+    update(wallets[0], 3n, 10n, 20n);
+    expect(recordOf(wallets[0])).toEqual({
+      ...before,
+      "reputation-score": 400n + 800n + 660n,
+      "performance-metrics": { ...before["performance-metrics"], "signing-speed": 3n, uptime: 10n, accuracy: 20n },
+    });
+  });
+});
+
+describe("compute-reputation, through update-metrics", () => {
+  // [signing-speed, uptime, accuracy, expected reputation], worked by hand from the formula.
+  const worked: [bigint, bigint, bigint, bigint][] = [
+    [1n, 100n, 100n, 10000n], // speed-score 100: the maximum
+    [2n, 100n, 100n, 9000n], //  speed-score 50
+    [4n, 100n, 100n, 8500n], //  speed-score 25
+    [0n, 100n, 100n, 10000n], // 0 blocks counts as 1 block
+    [3n, 100n, 100n, 8660n], //  speed-score 33 (rounds down)
+    [5n, 50n, 80n, 5600n], //    2000 + 3200 + 400
+    [101n, 0n, 0n, 0n], //       speed-score 0
+    [1n, 0n, 0n, 2000n], //      speed alone
+  ];
+
+  for (const [speed, uptime, accuracy, expected] of worked) {
+    it(`speed ${speed}, uptime ${uptime}, accuracy ${accuracy} gives ${expected}`, () => {
+      initialize();
+      registerSigners([wallets[0]]);
+      expect(update(wallets[0], speed, uptime, accuracy).result).toBeOk(Cl.uint(expected));
+      expect(reputation(wallets[0])).toEqual({ ok: expected });
+      expect(signerInfo(wallets[0])!["reputation-score"]).toBe(expected);
+    });
+  }
+
+  it("starts new signers at the neutral 5000 until the first change", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    simnet.mineEmptyBlocks(20);
+    expect(reputation(wallets[0])).toEqual({ ok: 5000n });
+  });
+
+  it("takes 1500 per slash, recomputed on the next update, floored at 0", () => {
+    const committee = activeEpoch(wallets.slice(0, 5), thresholdKeys(3, 5, "metrics"));
+    const member = committee[0];
+    missOneRequest(member, "first missed request");
+    let info = signerInfo(member)!;
+    expect(info["slashing-history"]["total-slashes"]).toBe(1n);
+    // The penalty itself recomputes: uptime 100 - 10, speed 0, accuracy 100: 3600 + 4000 + 2000 - 1500.
+    expect(info["performance-metrics"]).toMatchObject({ uptime: 90n, accuracy: 100n, "signing-speed": 0n });
+    expect(reputation(member)).toEqual({ ok: 8100n });
+    expect(update(member, 1n, 100n, 100n).result).toBeOk(Cl.uint(10000 - 1500));
+
+    missOneRequest(member, "second missed request");
+    info = signerInfo(member)!;
+    expect(info["slashing-history"]["total-slashes"]).toBe(2n);
+    // uptime 100 - 10, speed 1, accuracy 100: 3600 + 4000 + 2000 - 3000.
+    expect(reputation(member)).toEqual({ ok: 6600n });
+    expect(update(member, 2n, 100n, 100n).result).toBeOk(Cl.uint(9000 - 3000));
+    // base 40 * 10 + 0 + 0 = 400 < 3000: floored at 0.
+    const { result, events } = update(member, 200n, 10n, 0n);
+    expect(result).toBeOk(Cl.uint(0));
+    expect(printed(events, "metrics-updated")).toMatchObject({ signer: member, "reputation-score": 0n });
+    expect(reputation(member)).toEqual({ ok: 0n });
+    // A signer without slashes and the same metrics keeps its base.
+    expect(update(committee[1], 200n, 10n, 0n).result).toBeOk(Cl.uint(400));
+    expectBalancedBooks();
+  });
+});
+
+describe("get-reputation", () => {
+  it("returns the stored score as ok", () => {
+    initialize();
+    registerSigners([wallets[0], wallets[1]]);
+    update(wallets[1], 2n, 100n, 100n);
+    expect(read("get-reputation", [Cl.principal(wallets[0])])).toBeOk(Cl.uint(5000));
+    expect(read("get-reputation", [Cl.principal(wallets[1])])).toBeOk(Cl.uint(9000));
+  });
+
+  it("is ERR-NOT-REGISTERED for an unknown signer", () => {
+    initialize();
+    expect(read("get-reputation", [Cl.principal(wallets[0])])).toBeErr(Cl.uint(ERR_NOT_REGISTERED));
+  });
+});
+
+describe("get-signer-info stake-duration", () => {
+  it("grows with every block since the stake was first locked", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    const registeredAt = signerInfo(wallets[0])!["registered-at"] as bigint;
+    expect(registeredAt).toBe(BigInt(simnet.blockHeight));
+    expect(signerInfo(wallets[0])!["performance-metrics"]["stake-duration"]).toBe(0n);
+    simnet.mineEmptyBlocks(10);
+    expect(signerInfo(wallets[0])!["performance-metrics"]["stake-duration"]).toBe(10n);
+    simnet.mineEmptyBlocks(90);
+    expect(signerInfo(wallets[0])!["performance-metrics"]["stake-duration"]).toBe(100n);
+    // Adding stake does not restart it.
+    expect(call("increase-stake", [Cl.uint(1_000_000)], wallets[0]).result).toBeOk(Cl.uint(101_000_000));
+    expect(signerInfo(wallets[0])!["performance-metrics"]["stake-duration"]).toBe(101n);
+  });
+});
