@@ -1,0 +1,224 @@
+// Liveness: anyone may penalize a committee member that did not sign a request before its
+// deadline; the notifier earns part of the slash.
+import { afterEach, describe, expect, it } from "vitest";
+import { Cl } from "@stacks/transactions";
+import {
+  activeEpoch,
+  call,
+  combine,
+  contractPrincipal,
+  decode,
+  expectBalancedBooks,
+  hex,
+  messageHashOf,
+  partialSign,
+  printed,
+  read,
+  signerInfo,
+  stxBalance,
+  stxTransfers,
+  thresholdKeys,
+  wallets,
+} from "./helpers";
+
+afterEach(() => expectBalancedBooks());
+
+const STAKE = 100_000_000n; // min-stake
+const SLASH_LIVENESS_BPS = 100n;
+const NOTIFIER_REWARD_BPS = 1000n;
+const FEE = 3_000_000n;
+
+const keys = thresholdKeys(3, 5, "liveness");
+const backup = wallets[5]; // registered, ranked sixth: not in the committee of five
+const requester = wallets[8];
+const notifier = wallets[10];
+let committee: string[] = [];
+
+function setup() {
+  committee = activeEpoch(wallets.slice(0, 6), keys);
+  expect(committee).not.toContain(backup);
+}
+
+/** Requests a signature; returns the message hash and its deadline. */
+function request(text: string): { message: Uint8Array; deadline: bigint } {
+  const message = messageHashOf(text);
+  const { result } = call("request-signature", [Cl.buffer(message), Cl.uint(FEE)], requester);
+  const deadline = (decode(result) as { ok: bigint }).ok;
+  return { message, deadline };
+}
+
+function sign(message: Uint8Array, index: number): Uint8Array {
+  const signature = partialSign(keys.shares[index - 1], message);
+  expect(call("submit-partial-signature", [Cl.buffer(message), Cl.buffer(signature)], committee[index - 1]).result).toBeOk(expect.anything());
+  return signature;
+}
+
+function penalize(message: Uint8Array, signer: string, caller = notifier) {
+  return call("penalize-missed-signature", [Cl.buffer(message), Cl.principal(signer)], caller);
+}
+
+/** Mines empty blocks so that the next call runs at `height`. */
+function nextCallAt(height: bigint) {
+  const gap = Number(height) - simnet.blockHeight - 1;
+  expect(gap).toBeGreaterThanOrEqual(0);
+  if (gap > 0) simnet.mineEmptyBlocks(gap);
+}
+
+const rewardsOf = (who: string) => decode(read("get-rewards", [Cl.principal(who)])) as bigint;
+const penaltyOf = (message: Uint8Array, signer: string) =>
+  decode(read("get-liveness-penalty", [Cl.buffer(message), Cl.principal(signer)])) as bigint | null;
+
+describe("penalize-missed-signature", () => {
+  it("slashes a member that did not sign by the deadline, pays the notifier, lowers uptime and reputation; twice is ERR-ALREADY-REPORTED", () => {
+    setup();
+    const absent = committee[4];
+    // The member signed before (at speed 1), so its reputation is a measured 10000.
+    const earlier = request("earlier");
+    sign(earlier.message, 5);
+    expect(signerInfo(absent)).toMatchObject({ "reputation-score": 10_000n, "performance-metrics": expect.objectContaining({ uptime: 100n }) });
+
+    // Only two members sign: the request fails, member 5 never signed.
+    const { message, deadline } = request("missed");
+    sign(message, 1);
+    sign(message, 2);
+    nextCallAt(deadline + 1n);
+    const books = expectBalancedBooks();
+    const contractBalance = stxBalance(contractPrincipal);
+    const absentBalance = stxBalance(absent);
+
+    const { result, events } = penalize(message, absent);
+    const slashed = (STAKE * SLASH_LIVENESS_BPS) / 10_000n; // 1 STX
+    const reward = (slashed * NOTIFIER_REWARD_BPS) / 10_000n; // 0.1 STX
+    expect(result).toBeOk(Cl.uint(slashed));
+    expect(printed(events, "liveness-penalty")).toEqual({
+      topic: "liveness-penalty",
+      "message-hash": hex(message),
+      signer: absent,
+      notifier,
+      slashed,
+      reward,
+    });
+    expect(printed(events, "signer-slashed")).toEqual({
+      topic: "signer-slashed",
+      signer: absent,
+      reason: "missed-signature",
+      "message-hash": hex(message),
+      amount: slashed,
+      stake: STAKE - slashed,
+      unbonding: 0n,
+    });
+    // 40 * 90 (uptime) + 40 * 100 (accuracy) + 20 * 100 (speed 1) - 1500 * 1 slash
+    expect(printed(events, "metrics-updated")).toMatchObject({ signer: absent, "reputation-score": 8100n });
+    expect(stxTransfers(events)).toEqual([]);
+    expect(stxBalance(contractPrincipal)).toBe(contractBalance);
+    expect(stxBalance(absent)).toBe(absentBalance);
+
+    const info = signerInfo(absent)!;
+    expect(info.stake).toBe(STAKE - slashed);
+    expect(info["performance-metrics"].uptime).toBe(90n);
+    expect(info["reputation-score"]).toBe(8100n);
+    expect(decode(read("get-reputation", [Cl.principal(absent)]))).toEqual({ ok: 8100n });
+    expect(info["slashing-history"]).toEqual({ "total-slashes": 1n, "last-slash-height": BigInt(simnet.blockHeight), "slashed-amount": slashed });
+    expect(penaltyOf(message, absent)).toBe(BigInt(simnet.blockHeight));
+    expect(rewardsOf(notifier)).toBe(reward);
+    const after = expectBalancedBooks();
+    expect(after.stakes).toBe(books.stakes - slashed);
+    expect(after.rewards).toBe(books.rewards + reward);
+    expect(after.treasury).toBe(books.treasury + slashed - reward);
+    expect(decode(read("get-treasury"))).toBe(books.treasury + slashed - reward);
+
+    // The same penalty twice is refused.
+    const again = penalize(message, absent, wallets[11]);
+    expect(again.result).toBeErr(Cl.uint(133));
+    expect(again.events).toHaveLength(0);
+    expect(signerInfo(absent)!.stake).toBe(STAKE - slashed);
+    expect(rewardsOf(wallets[11])).toBe(0n);
+
+    // The notifier claims its reward.
+    const notifierBalance = stxBalance(notifier);
+    const claimed = call("claim-rewards", [], notifier);
+    expect(claimed.result).toBeOk(Cl.uint(reward));
+    expect(stxBalance(notifier)).toBe(notifierBalance + reward);
+    expect(stxTransfers(claimed.events)).toEqual([{ sender: contractPrincipal, recipient: notifier, amount: reward }]);
+    expect(rewardsOf(notifier)).toBe(0n);
+
+    // Another missed request: the history keeps growing, uptime and reputation keep falling.
+    const next = request("missed again");
+    nextCallAt(next.deadline + 1n);
+    const second = (STAKE - slashed) * SLASH_LIVENESS_BPS / 10_000n;
+    expect(penalize(next.message, absent).result).toBeOk(Cl.uint(second));
+    const twice = signerInfo(absent)!;
+    expect(twice.stake).toBe(STAKE - slashed - second);
+    expect(twice["performance-metrics"].uptime).toBe(80n);
+    // 40 * 80 + 40 * 100 + 20 * 100 - 1500 * 2
+    expect(twice["reputation-score"]).toBe(6200n);
+    expect(twice["slashing-history"]).toEqual({
+      "total-slashes": 2n,
+      "last-slash-height": BigInt(simnet.blockHeight),
+      "slashed-amount": slashed + second,
+    });
+  });
+
+  it("refuses before the deadline (and at it) with ERR-DEADLINE-NOT-REACHED", () => {
+    setup();
+    const { message, deadline } = request("too early");
+    expect(penalize(message, committee[4]).result).toBeErr(Cl.uint(134));
+    // At the deadline itself the member may still sign.
+    nextCallAt(deadline);
+    const { result, events } = penalize(message, committee[4]);
+    expect(result).toBeErr(Cl.uint(134));
+    expect(events).toHaveLength(0);
+    expect(penaltyOf(message, committee[4])).toBeNull();
+    expect(signerInfo(committee[4])!.stake).toBe(STAKE);
+    expect(penalize(message, committee[4]).result).toBeOk(Cl.uint(STAKE / 100n));
+  });
+
+  it("refuses a member that signed with ERR-NOT-PENALIZABLE", () => {
+    setup();
+    const { message, deadline } = request("signed");
+    sign(message, 1);
+    nextCallAt(deadline + 1n);
+    const { result, events } = penalize(message, committee[0]);
+    expect(result).toBeErr(Cl.uint(135));
+    expect(events).toHaveLength(0);
+    expect(signerInfo(committee[0])).toMatchObject({ stake: STAKE, "slashing-history": { "total-slashes": 0n, "last-slash-height": 0n, "slashed-amount": 0n } });
+  });
+
+  it("refuses a registered signer outside the request's committee with ERR-NOT-PENALIZABLE", () => {
+    setup();
+    const { message, deadline } = request("non-member");
+    nextCallAt(deadline + 1n);
+    expect(penalize(message, backup).result).toBeErr(Cl.uint(135));
+    expect(signerInfo(backup)!.stake).toBe(STAKE);
+    expect(rewardsOf(notifier)).toBe(0n);
+  });
+
+  it("refuses the members that did not sign a finalized request (it refused their partials) with ERR-NOT-PENALIZABLE", () => {
+    setup();
+    const { message, deadline } = request("finalized");
+    const partials = [1, 2, 3].map((index) => ({ index, signature: sign(message, index) }));
+    expect(call("submit-aggregate-signature", [Cl.buffer(message), Cl.buffer(combine(partials))], requester).result).toBeOk(Cl.uint(FEE));
+    // Member 4 comes too late to sign.
+    const late = call("submit-partial-signature", [Cl.buffer(message), Cl.buffer(partialSign(keys.shares[3], message))], committee[3]);
+    expect(late.result).toBeErr(Cl.uint(125));
+    nextCallAt(deadline + 1n);
+    expect(penalize(message, committee[3]).result).toBeErr(Cl.uint(135));
+    expect(penalize(message, committee[4]).result).toBeErr(Cl.uint(135));
+    expect(signerInfo(committee[3])!.stake).toBe(STAKE);
+  });
+
+  it("refuses an unknown request with ERR-UNKNOWN-REQUEST", () => {
+    setup();
+    expect(penalize(messageHashOf("never requested"), committee[4]).result).toBeErr(Cl.uint(121));
+  });
+
+  it("refuses a principal that is not a registered signer with ERR-NOT-REGISTERED", () => {
+    setup();
+    const { message, deadline } = request("unknown signer");
+    nextCallAt(deadline + 1n);
+    const { result, events } = penalize(message, wallets[12]);
+    expect(result).toBeErr(Cl.uint(114));
+    expect(events).toHaveLength(0);
+    expect(penaltyOf(message, wallets[12])).toBeNull();
+  });
+});
