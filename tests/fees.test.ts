@@ -1,0 +1,258 @@
+// Fees: a request's fee waits in the contract; the aggregate splits it equally among the
+// partial signers (the remainder goes to the treasury), who claim it with claim-rewards; a
+// request that expires without an aggregate gives the fee back with reclaim-fee. After every
+// test the contract's books add up to its STX balance.
+import { afterEach, describe, expect, it } from "vitest";
+import { Cl } from "@stacks/transactions";
+import {
+  activeEpoch,
+  call,
+  combine,
+  contractPrincipal,
+  decode,
+  deployer,
+  expectBalancedBooks,
+  hex,
+  messageHashOf,
+  partialSign,
+  printed,
+  prints,
+  read,
+  stxBalance,
+  stxTransfers,
+  thresholdKeys,
+  wallets,
+} from "./helpers";
+
+const ERR_UNAUTHORIZED = 100;
+const ERR_NOTHING_TO_WITHDRAW = 119;
+const ERR_UNKNOWN_REQUEST = 121;
+const ERR_ALREADY_FINALIZED = 125;
+const ERR_DEADLINE_NOT_REACHED = 134;
+
+const [w1, w2, w3, w4, w5, w6, , requester, outsider] = wallets;
+
+afterEach(() => {
+  expectBalancedBooks();
+});
+
+const requestOf = (hash: Uint8Array) => decode(read("get-request", [Cl.buffer(hash)])) as Record<string, any> | null;
+const rewardsOf = (who: string) => decode(read("get-rewards", [Cl.principal(who)])) as bigint;
+const treasury = () => decode(read("get-treasury")) as bigint;
+const accounting = () => decode(read("get-accounting")) as Record<string, bigint>;
+
+/** Mines empty blocks so that the next call runs at `height`. */
+function mineUntil(height: number) {
+  expect(height).toBeGreaterThan(simnet.blockHeight);
+  simnet.mineEmptyBlocks(height - 1 - simnet.blockHeight);
+}
+
+/** Epoch 1 active (t = 3, committee w1..w5); `round` requests `hash` with `fee`, has the
+ *  members at `indexes` submit real partials, and returns their combination. */
+function network() {
+  const keys = thresholdKeys(3, 5, "fees");
+  const committee = activeEpoch([w1, w2, w3, w4, w5, w6], keys);
+  const round = (hash: Uint8Array, fee: bigint, indexes: number[]) => {
+    expect(call("request-signature", [Cl.buffer(hash), Cl.uint(fee)], requester).result).toBeOk(expect.anything());
+    const partials = indexes.map((index) => {
+      const signature = partialSign(keys.shares[index - 1], hash);
+      expect(call("submit-partial-signature", [Cl.buffer(hash), Cl.buffer(signature)], committee[index - 1]).result).toBeOk(expect.anything());
+      return { index, signature };
+    });
+    return combine(partials.slice(0, keys.t));
+  };
+  const aggregate = (hash: Uint8Array, signature: Uint8Array) =>
+    call("submit-aggregate-signature", [Cl.buffer(hash), Cl.buffer(signature)], outsider);
+  return { committee, round, aggregate };
+}
+
+describe("submit-aggregate-signature: fee split", () => {
+  it("pays each of the t signers fee / t and sends the remainder to the treasury", () => {
+    const { round, aggregate } = network();
+    const first = messageHashOf("fee 1000");
+    const finalized = aggregate(first, round(first, 1000n, [1, 2, 3]));
+    expect(finalized.result).toBeOk(Cl.uint(999));
+    expect(printed(finalized.events, "signature-finalized")).toMatchObject({ fee: 1000n, "fee-share": 333n, "fees-paid": 999n });
+    expect(stxTransfers(finalized.events)).toEqual([]); // credited, not sent
+    for (const member of [w1, w2, w3]) expect(rewardsOf(member)).toBe(333n);
+    expect(rewardsOf(w4)).toBe(0n);
+    expect(treasury()).toBe(1n);
+
+    // Shares and remainders accumulate: 2002 / 3 = 667, remainder 1.
+    const second = messageHashOf("fee 2002");
+    expect(aggregate(second, round(second, 2002n, [2, 3, 4])).result).toBeOk(Cl.uint(2001));
+    expect([w1, w2, w3, w4].map(rewardsOf)).toEqual([333n, 1000n, 1000n, 667n]);
+    expect(treasury()).toBe(2n);
+    expect(accounting()).toMatchObject({ "pending-fees": 0n, rewards: 3000n, treasury: 2n });
+  });
+
+  it("splits the fee among every partial signer when more than t partials arrived", () => {
+    const { round, aggregate } = network();
+    const hash = messageHashOf("five partials");
+    const signature = round(hash, 1003n, [4, 2, 5, 1, 3]); // combined from the first three only
+    const finalized = aggregate(hash, signature);
+    expect(finalized.result).toBeOk(Cl.uint(1000));
+    expect(printed(finalized.events, "signature-finalized")).toMatchObject({
+      "fee-share": 200n,
+      "fees-paid": 1000n,
+      signers: [w4, w2, w5, w1, w3],
+    });
+    for (const member of [w1, w2, w3, w4, w5]) expect(rewardsOf(member)).toBe(200n);
+    expect(treasury()).toBe(3n);
+  });
+
+  it("sends nothing to the treasury when the fee divides evenly", () => {
+    const { round, aggregate } = network();
+    const hash = messageHashOf("even fee");
+    expect(aggregate(hash, round(hash, 3000n, [1, 3, 5])).result).toBeOk(Cl.uint(3000));
+    expect(treasury()).toBe(0n);
+    expect(rewardsOf(w3)).toBe(1000n);
+  });
+});
+
+describe("claim-rewards", () => {
+  it("refuses a caller with nothing earned with ERR-NOTHING-TO-WITHDRAW", () => {
+    const { round, aggregate } = network();
+    const hash = messageHashOf("w4 did not sign");
+    aggregate(hash, round(hash, 3000n, [1, 2, 3]));
+    const refused = call("claim-rewards", [], w4); // a member who did not sign
+    expect(refused.result).toBeErr(Cl.uint(ERR_NOTHING_TO_WITHDRAW));
+    expect(stxTransfers(refused.events)).toEqual([]);
+    expect(call("claim-rewards", [], outsider).result).toBeErr(Cl.uint(ERR_NOTHING_TO_WITHDRAW));
+  });
+
+  it("transfers exactly the earned rewards, prints rewards-claimed, and leaves nothing to claim twice", () => {
+    const { round, aggregate } = network();
+    const first = messageHashOf("claim 1");
+    const second = messageHashOf("claim 2");
+    aggregate(first, round(first, 1000n, [1, 2, 3]));
+    aggregate(second, round(second, 5000n, [1, 4, 5]));
+    expect(rewardsOf(w1)).toBe(333n + 1666n);
+
+    const before = stxBalance(w1);
+    const contractBefore = stxBalance(contractPrincipal);
+    const claimed = call("claim-rewards", [], w1);
+    expect(claimed.result).toBeOk(Cl.uint(1999));
+    expect(stxTransfers(claimed.events)).toEqual([{ sender: contractPrincipal, recipient: w1, amount: 1999n }]);
+    expect(stxBalance(w1)).toBe(before + 1999n);
+    expect(stxBalance(contractPrincipal)).toBe(contractBefore - 1999n);
+    expect(printed(claimed.events, "rewards-claimed")).toEqual({ topic: "rewards-claimed", recipient: w1, amount: 1999n });
+    expect(rewardsOf(w1)).toBe(0n);
+    expect(accounting().rewards).toBe(2n * 333n + 2n * 1666n); // the others' rewards stay
+
+    expect(call("claim-rewards", [], w1).result).toBeErr(Cl.uint(ERR_NOTHING_TO_WITHDRAW));
+  });
+
+  it("is not blocked by pause", () => {
+    const { round, aggregate } = network();
+    const hash = messageHashOf("claim while paused");
+    aggregate(hash, round(hash, 3000n, [1, 2, 3]));
+    expect(call("pause", [], deployer).result).toBeOk(Cl.bool(true));
+    const before = stxBalance(w2);
+    expect(call("claim-rewards", [], w2).result).toBeOk(Cl.uint(1000));
+    expect(stxBalance(w2)).toBe(before + 1000n);
+  });
+});
+
+describe("reclaim-fee", () => {
+  it("refuses a hash nobody requested with ERR-UNKNOWN-REQUEST", () => {
+    network();
+    expect(call("reclaim-fee", [Cl.buffer(messageHashOf("never requested"))], requester).result).toBeErr(Cl.uint(ERR_UNKNOWN_REQUEST));
+  });
+
+  it("refuses anyone but the requester with ERR-UNAUTHORIZED", () => {
+    const { round } = network();
+    const hash = messageHashOf("not yours");
+    round(hash, 5000n, []);
+    mineUntil(Number(requestOf(hash)!.deadline) + 1);
+    for (const other of [outsider, w1, deployer]) {
+      const refused = call("reclaim-fee", [Cl.buffer(hash)], other);
+      expect(refused.result).toBeErr(Cl.uint(ERR_UNAUTHORIZED));
+      expect(stxTransfers(refused.events)).toEqual([]);
+    }
+    expect(requestOf(hash)!.refunded).toBe(false);
+    expect(accounting()["pending-fees"]).toBe(5000n);
+  });
+
+  it("refuses before the deadline has passed with ERR-DEADLINE-NOT-REACHED", () => {
+    const { round } = network();
+    const hash = messageHashOf("too soon");
+    round(hash, 5000n, [1]);
+    expect(call("reclaim-fee", [Cl.buffer(hash)], requester).result).toBeErr(Cl.uint(ERR_DEADLINE_NOT_REACHED));
+    const deadline = Number(requestOf(hash)!.deadline);
+    mineUntil(deadline);
+    const atDeadline = call("reclaim-fee", [Cl.buffer(hash)], requester);
+    expect(atDeadline.result).toBeErr(Cl.uint(ERR_DEADLINE_NOT_REACHED));
+    expect(prints(atDeadline.events)).toEqual([]);
+    expect(call("reclaim-fee", [Cl.buffer(hash)], requester).result).toBeOk(Cl.uint(5000));
+  });
+
+  it("returns exactly the fee after the deadline, marks the request refunded and prints fee-refunded", () => {
+    const { round } = network();
+    const hash = messageHashOf("expired with one partial");
+    const before = stxBalance(requester);
+    round(hash, 7777n, [2]); // one partial: not enough, and it earns nothing
+    expect(stxBalance(requester)).toBe(before - 7777n);
+    mineUntil(Number(requestOf(hash)!.deadline) + 1);
+
+    const contractBefore = stxBalance(contractPrincipal);
+    const refunded = call("reclaim-fee", [Cl.buffer(hash)], requester);
+    expect(refunded.result).toBeOk(Cl.uint(7777));
+    expect(stxTransfers(refunded.events)).toEqual([{ sender: contractPrincipal, recipient: requester, amount: 7777n }]);
+    expect(stxBalance(requester)).toBe(before);
+    expect(stxBalance(contractPrincipal)).toBe(contractBefore - 7777n);
+    expect(printed(refunded.events, "fee-refunded")).toEqual({
+      topic: "fee-refunded",
+      "message-hash": hex(hash),
+      requester,
+      fee: 7777n,
+    });
+    expect(requestOf(hash)).toMatchObject({ refunded: true, "aggregate-signature": null, fee: 7777n });
+    expect(rewardsOf(w2)).toBe(0n);
+    expect(accounting()).toMatchObject({ "pending-fees": 0n, rewards: 0n, treasury: 0n });
+  });
+
+  it("refuses a second refund with ERR-ALREADY-FINALIZED", () => {
+    const { round } = network();
+    const hash = messageHashOf("refund once");
+    round(hash, 5000n, []);
+    mineUntil(Number(requestOf(hash)!.deadline) + 1);
+    expect(call("reclaim-fee", [Cl.buffer(hash)], requester).result).toBeOk(Cl.uint(5000));
+    const before = stxBalance(requester);
+    const again = call("reclaim-fee", [Cl.buffer(hash)], requester);
+    expect(again.result).toBeErr(Cl.uint(ERR_ALREADY_FINALIZED));
+    expect(stxTransfers(again.events)).toEqual([]);
+    expect(stxBalance(requester)).toBe(before);
+  });
+
+  it("refuses a refund after the aggregate with ERR-ALREADY-FINALIZED", () => {
+    const { round, aggregate } = network();
+    const hash = messageHashOf("signed and paid");
+    expect(aggregate(hash, round(hash, 6000n, [1, 2, 3])).result).toBeOk(Cl.uint(6000));
+    mineUntil(Number(requestOf(hash)!.deadline) + 1);
+    const before = stxBalance(requester);
+    expect(call("reclaim-fee", [Cl.buffer(hash)], requester).result).toBeErr(Cl.uint(ERR_ALREADY_FINALIZED));
+    expect(stxBalance(requester)).toBe(before);
+    expect(rewardsOf(w1)).toBe(2000n); // the signers keep their shares
+  });
+
+  it("closes the request: an aggregate after the refund is refused with ERR-ALREADY-FINALIZED", () => {
+    const { round, aggregate } = network();
+    const hash = messageHashOf("refunded, then aggregated");
+    const signature = round(hash, 6000n, [1, 2, 3]); // t partials, but nobody aggregated in time
+    mineUntil(Number(requestOf(hash)!.deadline) + 1);
+    expect(call("reclaim-fee", [Cl.buffer(hash)], requester).result).toBeOk(Cl.uint(6000));
+    expect(aggregate(hash, signature).result).toBeErr(Cl.uint(ERR_ALREADY_FINALIZED));
+    expect(rewardsOf(w1)).toBe(0n);
+    expect(requestOf(hash)!["aggregate-signature"]).toBeNull();
+  });
+
+  it("is not blocked by pause", () => {
+    const { round } = network();
+    const hash = messageHashOf("refund while paused");
+    round(hash, 5000n, []);
+    mineUntil(Number(requestOf(hash)!.deadline) + 1);
+    expect(call("pause", [], deployer).result).toBeOk(Cl.bool(true));
+    expect(call("reclaim-fee", [Cl.buffer(hash)], requester).result).toBeOk(Cl.uint(5000));
+  });
+});
