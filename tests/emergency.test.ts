@@ -1,0 +1,304 @@
+// pause / unpause: the guardian stops registrations, stake increases, DKG, requests,
+// partials, aggregates, rotation, reports and slashing; leaving (unstake, withdraw) and
+// collecting money (rewards, fee refunds) always work.
+import { describe, expect, it } from "vitest";
+import { Cl, type ClarityValue } from "@stacks/transactions";
+import {
+  DEFAULTS,
+  activeEpoch,
+  blsKey,
+  call,
+  combine,
+  config,
+  contractPrincipal,
+  decode,
+  deployer,
+  expectBalancedBooks,
+  initialize,
+  messageHashOf,
+  partialSign,
+  printed,
+  prints,
+  read,
+  registerSigners,
+  signerInfo,
+  stxBalance,
+  stxTransfers,
+  thresholdKeys,
+  wallets,
+  type ThresholdKeys,
+} from "./helpers";
+
+const ERR_UNAUTHORIZED = 100;
+const ERR_PAUSED = 113;
+
+const FEE = 30_000n;
+const pause = (who = deployer) => call("pause", [], who);
+const unpause = (who = deployer) => call("unpause", [], who);
+const isPaused = () => config().paused as boolean;
+
+/** Everything a refused call must leave as it was. */
+function world(who: string) {
+  return {
+    caller: stxBalance(who),
+    contract: stxBalance(contractPrincipal),
+    books: decode(read("get-accounting")),
+    state: { ...(decode(read("get-network-state")) as Record<string, unknown>), "block-height": null },
+  };
+}
+
+/** While paused `fn` is ERR-PAUSED with no event and nothing moved; after unpause the same
+ *  call goes through (so the pause, not some other rule, refused it). Returns that result. */
+function expectPausedThenWorks(fn: string, args: ClarityValue[], who: string) {
+  expect(pause().result).toBeOk(Cl.bool(true));
+  const before = world(who);
+  const refused = call(fn, args, who);
+  expect(refused.result).toBeErr(Cl.uint(ERR_PAUSED));
+  expect(refused.events).toEqual([]);
+  expect(world(who)).toEqual(before);
+  expect(unpause().result).toBeOk(Cl.bool(true));
+  const done = call(fn, args, who);
+  expect(done.result.type, `${fn} after unpause: ${JSON.stringify(decode(done.result), (_, v) => (typeof v === "bigint" ? `${v}` : v))}`).toBe(
+    Cl.ok(Cl.bool(true)).type,
+  );
+  expectBalancedBooks();
+  return done;
+}
+
+/** An active epoch 1 of wallet_1..wallet_5 with real threshold keys (t = 3, n = 5). */
+function signingNetwork() {
+  const keys = thresholdKeys(3, 5, "emergency");
+  const committee = activeEpoch(wallets.slice(0, 5), keys);
+  return { keys, committee };
+}
+
+/** Opens a request for `text` and has the first `count` members submit real partials. */
+function openRequest(text: string, count: number, keys: ThresholdKeys, committee: string[]) {
+  const hash = messageHashOf(text);
+  const requested = call("request-signature", [Cl.buffer(hash), Cl.uint(FEE)], wallets[10]);
+  expect(requested.result).toBeOk(Cl.uint(simnet.blockHeight + 120)); // deadline: signing-timeout 120
+  const partials = committee.slice(0, count).map((member, i) => {
+    const signature = partialSign(keys.shares[i], hash);
+    expect(call("submit-partial-signature", [Cl.buffer(hash), Cl.buffer(signature)], member).result).toBeOk(Cl.uint(i + 1));
+    return { index: i + 1, signature };
+  });
+  return { hash, partials };
+}
+
+describe("pause", () => {
+  it("lets the guardian pause and prints paused", () => {
+    initialize();
+    expect(isPaused()).toBe(false);
+    const { result, events } = pause();
+    expect(result).toBeOk(Cl.bool(true));
+    expect(prints(events)).toEqual([{ topic: "paused", guardian: deployer }]);
+    expect(stxTransfers(events)).toEqual([]);
+    expect(isPaused()).toBe(true);
+    expect(decode(read("get-network-state"))).toMatchObject({ paused: true });
+  });
+
+  it("refuses anyone but the guardian with ERR-UNAUTHORIZED", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    for (const who of [wallets[0], wallets[1]]) {
+      const { result, events } = pause(who);
+      expect(result).toBeErr(Cl.uint(ERR_UNAUTHORIZED));
+      expect(events).toEqual([]);
+    }
+    expect(isPaused()).toBe(false);
+  });
+
+  it("comes before every other check: before initialize a gated call is ERR-PAUSED", () => {
+    expect(pause().result).toBeOk(Cl.bool(true));
+    expect(call("register-signer", [Cl.buffer(blsKey("early"))], wallets[0]).result).toBeErr(Cl.uint(ERR_PAUSED));
+    expect(call("rotate-signers", [], wallets[0]).result).toBeErr(Cl.uint(ERR_PAUSED));
+  });
+});
+
+describe("unpause", () => {
+  it("lets the guardian unpause and prints unpaused", () => {
+    initialize();
+    pause();
+    const { result, events } = unpause();
+    expect(result).toBeOk(Cl.bool(true));
+    expect(prints(events)).toEqual([{ topic: "unpaused", guardian: deployer }]);
+    expect(isPaused()).toBe(false);
+    expect(decode(read("get-network-state"))).toMatchObject({ paused: false });
+  });
+
+  it("refuses anyone but the guardian with ERR-UNAUTHORIZED, and the pause holds", () => {
+    initialize();
+    pause();
+    const { result, events } = unpause(wallets[0]);
+    expect(result).toBeErr(Cl.uint(ERR_UNAUTHORIZED));
+    expect(events).toEqual([]);
+    expect(isPaused()).toBe(true);
+    expect(call("register-signer", [Cl.buffer(blsKey("still"))], wallets[0]).result).toBeErr(Cl.uint(ERR_PAUSED));
+  });
+});
+
+describe("while paused", () => {
+  it("register-signer is ERR-PAUSED; after unpause it registers", () => {
+    initialize();
+    const done = expectPausedThenWorks("register-signer", [Cl.buffer(blsKey("paused-signer"))], wallets[0]);
+    expect(printed(done.events, "signer-registered")).toMatchObject({ signer: wallets[0], seq: 1n });
+    expect(signerInfo(wallets[0])!.stake).toBe(DEFAULTS.minStake);
+  });
+
+  it("increase-stake is ERR-PAUSED; after unpause it adds stake", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    const done = expectPausedThenWorks("increase-stake", [Cl.uint(5_000_000)], wallets[0]);
+    expect(done.result).toBeOk(Cl.uint(DEFAULTS.minStake + 5_000_000n));
+  });
+
+  it("rotate-signers is ERR-PAUSED; after unpause it forms the committee", () => {
+    initialize();
+    registerSigners(wallets.slice(0, 3));
+    const done = expectPausedThenWorks("rotate-signers", [], wallets[5]);
+    expect(done.result).toBeOk(Cl.uint(1));
+    expect(read("get-member-index", [Cl.uint(1), Cl.principal(wallets[0])])).toBeSome(Cl.uint(1));
+  });
+
+  it("post-dkg-message is ERR-PAUSED; after unpause it is broadcast", () => {
+    initialize();
+    registerSigners(wallets.slice(0, 3));
+    expect(call("rotate-signers", [], wallets[0]).result).toBeOk(Cl.uint(1));
+    const done = expectPausedThenWorks("post-dkg-message", [Cl.uint(1), Cl.uint(1), Cl.bufferFromHex("c0ffee")], wallets[1]);
+    expect(printed(done.events, "dkg-message")).toMatchObject({ epoch: 1n, sender: wallets[1], payload: "0xc0ffee" });
+  });
+
+  it("submit-epoch-key is ERR-PAUSED; after unpause the vote counts", () => {
+    initialize();
+    registerSigners(wallets.slice(0, 5));
+    expect(call("rotate-signers", [], wallets[0]).result).toBeOk(Cl.uint(1));
+    const keys = thresholdKeys(3, 5, "emergency");
+    const vote = [Cl.uint(1), Cl.buffer(keys.groupKey), Cl.list(keys.shareKeys.map((k) => Cl.buffer(k)))];
+    const done = expectPausedThenWorks("submit-epoch-key", vote, wallets[0]);
+    expect(done.result).toBeOk(Cl.bool(false));
+    expect(printed(done.events, "epoch-key-vote")).toMatchObject({ epoch: 1n, voter: wallets[0], votes: 1n });
+  });
+
+  it("request-signature is ERR-PAUSED; after unpause the fee moves in", () => {
+    signingNetwork();
+    const hash = messageHashOf("paused request");
+    const done = expectPausedThenWorks("request-signature", [Cl.buffer(hash), Cl.uint(FEE)], wallets[10]);
+    expect(stxTransfers(done.events)).toEqual([{ sender: wallets[10], recipient: contractPrincipal, amount: FEE }]);
+    expect(read("get-request", [Cl.buffer(hash)])).toBeSome(expect.anything());
+  });
+
+  it("submit-partial-signature is ERR-PAUSED; after unpause the partial is stored", () => {
+    const { keys, committee } = signingNetwork();
+    const { hash } = openRequest("paused partial", 0, keys, committee);
+    const signature = partialSign(keys.shares[0], hash);
+    const done = expectPausedThenWorks("submit-partial-signature", [Cl.buffer(hash), Cl.buffer(signature)], committee[0]);
+    expect(done.result).toBeOk(Cl.uint(1));
+    expect(read("get-partial-signature", [Cl.buffer(hash), Cl.principal(committee[0])])).toBeSome(expect.anything());
+  });
+
+  it("submit-aggregate-signature is ERR-PAUSED; after unpause it finalizes and pays the signers", () => {
+    const { keys, committee } = signingNetwork();
+    const { hash, partials } = openRequest("paused aggregate", 3, keys, committee);
+    const aggregate = combine(partials);
+    const done = expectPausedThenWorks("submit-aggregate-signature", [Cl.buffer(hash), Cl.buffer(aggregate)], wallets[11]);
+    expect(done.result).toBeOk(Cl.uint(FEE));
+    expect(read("get-rewards", [Cl.principal(committee[0])])).toBeUint(FEE / 3n);
+  });
+
+  it("register-watchtower is ERR-PAUSED; after unpause the bond is locked", () => {
+    initialize();
+    const done = expectPausedThenWorks("register-watchtower", [], wallets[8]);
+    expect(stxTransfers(done.events)).toEqual([{ sender: wallets[8], recipient: contractPrincipal, amount: 100_000_000n }]);
+    expect(read("get-watchtower", [Cl.principal(wallets[8])])).toBeSome(expect.anything());
+  });
+
+  it("submit-watchtower-report is ERR-PAUSED; after unpause the report is folded in", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    expect(call("register-watchtower", [], wallets[8]).result).toBeOk(Cl.bool(true));
+    const done = expectPausedThenWorks(
+      "submit-watchtower-report",
+      [Cl.principal(wallets[0]), Cl.uint(90), Cl.uint(3), Cl.uint(0)],
+      wallets[8],
+    );
+    expect(printed(done.events, "watchtower-report")).toMatchObject({ signer: wallets[0], uptime: 90n });
+  });
+
+  it("report-invalid-signature is ERR-PAUSED; after unpause the claim is recorded", () => {
+    const { keys, committee } = signingNetwork();
+    const { hash } = openRequest("paused claim", 1, keys, committee);
+    expect(call("register-watchtower", [], wallets[8]).result).toBeOk(Cl.bool(true));
+    const done = expectPausedThenWorks("report-invalid-signature", [Cl.buffer(hash), Cl.principal(committee[0])], wallets[8]);
+    expect(done.result).toBeOk(Cl.bool(false));
+    expect(printed(done.events, "invalid-signature-claim")).toMatchObject({ claims: 1n, confirmed: false });
+  });
+
+  it("penalize-missed-signature is ERR-PAUSED; after unpause the absent member is slashed", () => {
+    const { keys, committee } = signingNetwork();
+    const { hash } = openRequest("paused liveness", 3, keys, committee);
+    simnet.mineEmptyBlocks(121);
+    const done = expectPausedThenWorks("penalize-missed-signature", [Cl.buffer(hash), Cl.principal(committee[4])], wallets[11]);
+    expect(done.result).toBeOk(Cl.uint(DEFAULTS.minStake / 100n));
+    expect(signerInfo(committee[4])!["slashing-history"]["total-slashes"]).toBe(1n);
+  });
+});
+
+describe("what pause never stops", () => {
+  it("request-unstake still works", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    pause();
+    const { result, events } = call("request-unstake", [Cl.uint(DEFAULTS.minStake)], wallets[0]);
+    expect(result).toBeOk(Cl.uint(simnet.blockHeight + 2016));
+    expect(printed(events, "unstake-requested")).toMatchObject({ signer: wallets[0], amount: DEFAULTS.minStake, exiting: true });
+    expect(signerInfo(wallets[0])).toMatchObject({ stake: 0n, unbonding: DEFAULTS.minStake, status: "exiting" });
+    expectBalancedBooks();
+  });
+
+  it("withdraw-stake still works and returns the STX", () => {
+    initialize();
+    const start = stxBalance(wallets[0]);
+    registerSigners([wallets[0]]);
+    call("request-unstake", [Cl.uint(DEFAULTS.minStake)], wallets[0]);
+    pause();
+    simnet.mineEmptyBlocks(2016);
+    const { result, events } = call("withdraw-stake", [], wallets[0]);
+    expect(result).toBeOk(Cl.uint(DEFAULTS.minStake));
+    expect(stxTransfers(events)).toEqual([{ sender: contractPrincipal, recipient: wallets[0], amount: DEFAULTS.minStake }]);
+    expect(printed(events, "stake-withdrawn")).toMatchObject({ signer: wallets[0], exited: true });
+    expect(stxBalance(wallets[0])).toBe(start);
+    expect(stxBalance(contractPrincipal)).toBe(0n);
+    expectBalancedBooks();
+  });
+
+  it("claim-rewards still works and pays the earned fee share", () => {
+    const { keys, committee } = signingNetwork();
+    const { hash, partials } = openRequest("rewards before pause", 3, keys, committee);
+    expect(call("submit-aggregate-signature", [Cl.buffer(hash), Cl.buffer(combine(partials))], wallets[11]).result).toBeOk(
+      Cl.uint(FEE),
+    );
+    pause();
+    const member = committee[1];
+    const before = stxBalance(member);
+    const { result, events } = call("claim-rewards", [], member);
+    expect(result).toBeOk(Cl.uint(FEE / 3n));
+    expect(stxTransfers(events)).toEqual([{ sender: contractPrincipal, recipient: member, amount: FEE / 3n }]);
+    expect(printed(events, "rewards-claimed")).toEqual({ topic: "rewards-claimed", recipient: member, amount: FEE / 3n });
+    expect(stxBalance(member)).toBe(before + FEE / 3n);
+    expect(read("get-rewards", [Cl.principal(member)])).toBeUint(0);
+    expectBalancedBooks();
+  });
+
+  it("reclaim-fee still refunds an expired request", () => {
+    const { keys, committee } = signingNetwork();
+    const { hash } = openRequest("refund while paused", 1, keys, committee);
+    simnet.mineEmptyBlocks(121);
+    pause();
+    const before = stxBalance(wallets[10]);
+    const { result, events } = call("reclaim-fee", [Cl.buffer(hash)], wallets[10]);
+    expect(result).toBeOk(Cl.uint(FEE));
+    expect(stxTransfers(events)).toEqual([{ sender: contractPrincipal, recipient: wallets[10], amount: FEE }]);
+    expect(stxBalance(wallets[10])).toBe(before + FEE);
+    expectBalancedBooks();
+  });
+});
