@@ -949,6 +949,7 @@
   (let (
     (active (try! (check-active)))
     (tower (unwrap! (map-get? watchtowers tx-sender) ERR-NOT-WATCHTOWER))
+    (tower-active (asserts! (get is-active tower) ERR-NOT-WATCHTOWER)) ;; the caller's role before state
     (info (unwrap! (map-get? signers signer) ERR-NOT-REGISTERED))
     (metrics (get performance-metrics info))
     (interval (get-current-interval))
@@ -957,7 +958,6 @@
     (uptimes (insert-sorted (get uptimes prior) uptime))
     (speeds (insert-sorted (get speeds prior) signing-speed))
     (valids (insert-sorted (get valids prior) valid-signatures)))
-    (asserts! (get is-active tower) ERR-NOT-WATCHTOWER)
     (asserts! (and (<= uptime PERCENT) (<= signing-speed MAX-SIGNING-SPEED)
                    (<= valid-signatures (get total-signatures metrics)))
               ERR-INVALID-METRICS)
@@ -984,13 +984,13 @@
   (let (
     (active (try! (check-active)))
     (tower (unwrap! (map-get? watchtowers tx-sender) ERR-NOT-WATCHTOWER))
+    (tower-active (asserts! (get is-active tower) ERR-NOT-WATCHTOWER)) ;; the caller's role before state
     (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
     (partial (unwrap! (map-get? partial-signatures {message-hash: message-hash, signer: signer}) ERR-NOT-PENALIZABLE))
     (key {message-hash: message-hash, signer: signer})
     (claim (default-to {claimants: (list), opened-at: stacks-block-height, confirmed: false} (map-get? claims key)))
     (claimants (unwrap! (as-max-len? (append (get claimants claim) tx-sender) u32) ERR-WATCHTOWER-LIMIT))
     (confirms (>= (len claimants) (param "watchtower-quorum"))))
-    (asserts! (get is-active tower) ERR-NOT-WATCHTOWER)
     (asserts! (not (get confirmed claim)) ERR-NOT-PENALIZABLE)
     (asserts! (is-none (index-of? (get claimants claim) tx-sender)) ERR-ALREADY-REPORTED)
     (asserts! (<= stacks-block-height (+ (get opened-at claim) (param "claim-window"))) ERR-CLAIM-EXPIRED)

@@ -265,6 +265,8 @@ describe("report-invalid-signature", () => {
     expect(result).toBeErr(Cl.uint(132));
     expect(events).toHaveLength(0);
     expect(getClaim(message, 1)).toBeNull();
+    // The caller's role is checked before the request's state.
+    expect(call("report-invalid-signature", [Cl.buffer(messageHashOf("unknown")), Cl.principal(committee[0])], towerA).result).toBeErr(Cl.uint(132));
   });
 
   it("refuses an unknown request with ERR-UNKNOWN-REQUEST", () => {

@@ -258,6 +258,8 @@ describe("submit-watchtower-report", () => {
     setup();
     call("leave-watchtower", [], towers[0]);
     expect(report(towers[0], signer, 90, 2, 0).result).toBeErr(Cl.uint(132));
+    // The caller's role is checked before the signer's state.
+    expect(report(towers[0], wallets[9], 90, 2, 0).result).toBeErr(Cl.uint(132));
     expect(watchtower(towers[0])!["reports-submitted"]).toBe(0n);
     expect(signerInfo(signer)!["performance-metrics"].uptime).toBe(100n);
   });
