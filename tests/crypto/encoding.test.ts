@@ -20,45 +20,10 @@ import {
   toHex,
   verify,
 } from "../../src/crypto/index.js";
-import { seededRandom } from "./helpers.js";
+import { g1Bytes, g1X, g2Bytes, g2X, seededRandom } from "./helpers.js";
 
 const Fp = bls12_381.fields.Fp;
-const Fp2 = bls12_381.fields.Fp2;
 const random = seededRandom("encoding");
-
-/** Compressed bytes for an x coordinate, with the compressed flag and no validation. */
-function g1Bytes(x: bigint): Uint8Array {
-  const b = fromHex(x.toString(16).padStart(96, "0"));
-  b[0]! |= 0x80;
-  return b;
-}
-function g2Bytes(c0: bigint, c1: bigint): Uint8Array {
-  const b = fromHex(c1.toString(16).padStart(96, "0") + c0.toString(16).padStart(96, "0"));
-  b[0]! |= 0x80;
-  return b;
-}
-/** Smallest x >= start for which x^3 + 4 is (or is not) a square in Fp. */
-function g1X(start: bigint, onCurve: boolean): bigint {
-  for (let x = start; ; x++) {
-    const rhs = Fp.add(Fp.pow(x, 3n), 4n);
-    const isSquare = Fp.eql(Fp.pow(rhs, (Fp.ORDER - 1n) / 2n), Fp.ONE);
-    if (isSquare === onCurve) return x;
-  }
-}
-function g2X(start: bigint, onCurve: boolean): bigint {
-  for (let c0 = start; ; c0++) {
-    const x = Fp2.create({ c0, c1: 1n });
-    const rhs = Fp2.add(Fp2.pow(x, 3n), Fp2.fromBigTuple([4n, 4n]));
-    let ok = true;
-    try {
-      const y = Fp2.sqrt(rhs);
-      ok = Fp2.eql(Fp2.sqr(y), rhs);
-    } catch {
-      ok = false;
-    }
-    if (ok === onCurve) return c0;
-  }
-}
 
 const id = generateIdentity(random);
 const mh = messageHash("encoding tests");

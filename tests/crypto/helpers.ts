@@ -1,8 +1,8 @@
 // Helpers shared by the crypto suites.
 import { sha256 } from "@noble/hashes/sha2.js";
+import { bls12_381 } from "@noble/curves/bls12-381.js";
 import {
   type RandomSource,
-  type SecretShare,
   DkgPhase,
   encodeDeal,
   encodeDkgFrames,
@@ -13,6 +13,7 @@ import {
   feldmanCommitments,
   decodeG1,
   randomScalar,
+  fromHex,
   toHex,
 } from "../../src/crypto/index.js";
 import { G1 } from "../../src/crypto/curve.js";
@@ -77,4 +78,48 @@ export function subsets<T>(xs: T[], k: number): T[][] {
   return [...subsets(rest, k - 1).map((s) => [head!, ...s]), ...subsets(rest, k)];
 }
 
-export const byIndex = (shares: SecretShare[], indexes: number[]) => indexes.map((i) => shares.find((s) => s.index === i)!);
+// Malformed points, for the encoding suites.
+const Fp = bls12_381.fields.Fp;
+const Fp2 = bls12_381.fields.Fp2;
+
+/** Compressed bytes for an x coordinate, with the compressed flag and no validation. */
+export function g1Bytes(x: bigint): Uint8Array {
+  const b = fromHex(x.toString(16).padStart(96, "0"));
+  b[0]! |= 0x80;
+  return b;
+}
+export function g2Bytes(c0: bigint, c1: bigint): Uint8Array {
+  const b = fromHex(c1.toString(16).padStart(96, "0") + c0.toString(16).padStart(96, "0"));
+  b[0]! |= 0x80;
+  return b;
+}
+/** Smallest x >= start for which x^3 + 4 is (or is not) a square in Fp. */
+export function g1X(start: bigint, onCurve: boolean): bigint {
+  for (let x = start; ; x++) {
+    const rhs = Fp.add(Fp.pow(x, 3n), 4n);
+    const isSquare = Fp.eql(Fp.pow(rhs, (Fp.ORDER - 1n) / 2n), Fp.ONE);
+    if (isSquare === onCurve) return x;
+  }
+}
+export function g2X(start: bigint, onCurve: boolean): bigint {
+  for (let c0 = start; ; c0++) {
+    const x = Fp2.create({ c0, c1: 1n });
+    const rhs = Fp2.add(Fp2.pow(x, 3n), Fp2.fromBigTuple([4n, 4n]));
+    let ok = true;
+    try {
+      const y = Fp2.sqrt(rhs);
+      ok = Fp2.eql(Fp2.sqr(y), rhs);
+    } catch {
+      ok = false;
+    }
+    if (ok === onCurve) return c0;
+  }
+}
+
+/** A point on the G2 curve outside the prime-order subgroup. */
+export function torsionG2() {
+  const c0 = g2X(3n, true);
+  const x = Fp2.create({ c0, c1: 1n });
+  const y = Fp2.sqrt(Fp2.add(Fp2.pow(x, 3n), Fp2.fromBigTuple([4n, 4n])));
+  return bls12_381.G2.Point.fromAffine({ x, y });
+}
