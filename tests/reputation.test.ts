@@ -57,7 +57,7 @@ function setMetrics(signer: string, speed: number, uptime: number, accuracy: num
 }
 
 describe("compute-reputation", () => {
-  it("starts a new signer at the neutral 5000", () => {
+  it("starts a new signer at the neutral 5000 (an unknown principal has none: ERR-NOT-REGISTERED)", () => {
     initialize();
     const { events } = call("register-signer", [Cl.buffer(keys.shareKeys[0])], wallets[0]);
     expect(printed(events, "signer-registered")).toMatchObject({ "reputation-score": 5000n });
