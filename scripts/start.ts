@@ -12,7 +12,7 @@ const integer = (value: string) => {
 const program = new Command()
   .name("npm start --")
   .description("Run a whole DTS network on the embedded simnet: register, rotate, DKG through the contract, sign, aggregate, verify, pay.")
-  .option("-n, --signers <n>", "committee size n (1..12)", integer, 5)
+  .option("-n, --signers <n>", "committee size n (1..32)", integer, 5)
   .option("-t, --threshold <t>", "threshold t, n/2 < t <= n (default: the smallest majority)", integer)
   .option("-m, --message <text>", "the message to sign", "hello from DTS")
   .option("--fee <ustx>", "request fee in micro-STX", (v) => BigInt(integer(v)), 1_000_000n)

@@ -1,7 +1,9 @@
 // The in-process simnet (Clarinet SDK) behind a small typed call interface: every call is
 // decoded once, its print events extracted, and an (err uN) turned into a ContractCallError.
 import { initSimnet, type Simnet } from "@stacks/clarinet-sdk";
-import type { ClarityValue } from "@stacks/transactions";
+import { privateKeyToAddress, type ClarityValue } from "@stacks/transactions";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { ContractCallError, decode, type Plain } from "./clarity.js";
 
 export const CONTRACT_NAME = "dts";
@@ -23,7 +25,17 @@ export interface CallOutcome {
   blockLimit: ExecutionCost | null;
 }
 
+export interface LoggedCall {
+  fn: string;
+  ok: boolean;
+  cost: ExecutionCost | null;
+  blockLimit: ExecutionCost | null;
+}
+
 export class SimnetChain {
+  /** Every public call made through this client, with its cost when costs are tracked. */
+  readonly log: LoggedCall[] = [];
+
   private constructor(
     readonly simnet: Simnet,
     readonly accounts: Map<string, string>,
@@ -58,6 +70,7 @@ export class SimnetChain {
     const decoded = decode(result.result) as { ok?: Plain; err?: Plain };
     const total = result.costs?.total;
     const limit = result.costs?.limit;
+    this.log.push({ fn, ok: "ok" in decoded, cost: total ? toCost(total) : null, blockLimit: limit ? toCost(limit) : null });
     return {
       ok: "ok" in decoded,
       value: "ok" in decoded ? decoded.ok! : decoded.err!,
@@ -85,6 +98,17 @@ export class SimnetChain {
 
   stxBalance(who: string): bigint {
     return this.simnet.getAssetsMap().get("STX")?.get(who) ?? 0n;
+  }
+
+  /**
+   * A fresh account beyond the devnet wallets, funded from the faucet. Its key is derived
+   * from `label` and is a throwaway simnet key, never used on a public network.
+   */
+  fundedAccount(label: string, amount: bigint): string {
+    const privateKey = `${bytesToHex(sha256(utf8ToBytes(`dts-simnet-account-${label}`)))}01`;
+    const address = privateKeyToAddress(privateKey, "devnet");
+    quietly(() => this.simnet.transferSTX(amount, address, this.account("faucet")));
+    return address;
   }
 
   mine(blocks: number): void {

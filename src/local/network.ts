@@ -33,6 +33,8 @@ export interface LocalNetworkOptions {
   fee: bigint;
   /** Called with one line per step, for people. */
   progress?: (line: string) => void;
+  /** The chain to run on; a fresh simnet if omitted. */
+  chain?: SimnetChain;
 }
 
 export interface LocalNetworkReport {
@@ -51,6 +53,7 @@ export interface LocalNetworkReport {
 }
 
 const MIN_STAKE = 100_000_000n; // 100 STX
+const MAX_COMMITTEE = 32; // the contract's MAX-COMMITTEE
 const ROTATION_PERIOD = 144n;
 
 export class LocalNetworkError extends Error {
@@ -63,12 +66,15 @@ export class LocalNetworkError extends Error {
 export async function runLocalNetwork(options: LocalNetworkOptions): Promise<LocalNetworkReport> {
   const { n, t, fee } = options;
   const say = options.progress ?? (() => {});
-  if (!Number.isInteger(n) || n < 1 || n > 12) throw new LocalNetworkError(`n must be 1..12 on the local devnet accounts, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_COMMITTEE) throw new LocalNetworkError(`n must be 1..${MAX_COMMITTEE}, got ${n}`);
   if (!Number.isInteger(t) || 2 * t <= n || t > n) throw new LocalNetworkError(`t must satisfy n/2 < t <= n, got t=${t} n=${n}`);
 
-  const chain = await SimnetChain.open();
+  const chain = options.chain ?? (await SimnetChain.open());
   const deployer = chain.simnet.deployer;
-  const signers = Array.from({ length: n + 1 }, (_, i) => chain.account(`wallet_${i + 1}`));
+  // wallet_1..wallet_12 first, then fresh funded accounts for larger committees.
+  const signers = Array.from({ length: n + 1 }, (_, i) =>
+    i < 12 ? chain.account(`wallet_${i + 1}`) : chain.fundedAccount(`signer-${i + 1}`, 10n * MIN_STAKE),
+  );
   const requester = chain.account("wallet_13");
   const watchtower = chain.account("wallet_14");
   const aggregator = chain.account("faucet");

@@ -37,6 +37,6 @@ describe("runLocalNetwork", () => {
 
   it("refuses a threshold without an honest majority before touching the chain", async () => {
     await expect(runLocalNetwork({ n: 4, t: 2, message: "m", fee: 1000n })).rejects.toThrow(LocalNetworkError);
-    await expect(runLocalNetwork({ n: 13, t: 7, message: "m", fee: 1000n })).rejects.toThrow(/n must be 1..12/);
+    await expect(runLocalNetwork({ n: 33, t: 17, message: "m", fee: 1000n })).rejects.toThrow(/n must be 1..32/);
   });
 });

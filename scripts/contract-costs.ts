@@ -1,0 +1,123 @@
+// npm run bench:costs — the execution cost (runtime, reads, writes) of every public function
+// of dts.clar as the simnet measures it, and how many complete signing rounds fit in one
+// block's budget. JSON on stdout, progress on stderr.
+import { Cl } from "@stacks/transactions";
+import { Command } from "commander";
+import { toJson } from "../src/chain/clarity.js";
+import { SimnetChain, type ExecutionCost } from "../src/chain/simnet.js";
+import { runLocalNetwork } from "../src/local/network.js";
+import { messageHash, partialSign } from "../src/crypto/index.js";
+
+const DIMENSIONS = ["runtime", "readCount", "readLength", "writeCount", "writeLength"] as const;
+const ROUNDS: [number, number][] = [
+  [3, 5],
+  [11, 15],
+];
+
+new Command().name("npm run bench:costs").description("Execution costs of dts.clar's public functions, as JSON").parse();
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+type Summary = { calls: number } & ExecutionCost;
+
+function summarize(chain: SimnetChain): Record<string, Summary> {
+  const byFn: Record<string, ExecutionCost[]> = {};
+  for (const entry of chain.log) if (entry.ok && entry.cost) (byFn[entry.fn] ??= []).push(entry.cost);
+  // The most expensive successful call of each function: what a user must budget for.
+  return Object.fromEntries(
+    Object.entries(byFn)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([fn, costs]) => [
+        fn,
+        { calls: costs.length, ...Object.fromEntries(DIMENSIONS.map((d) => [d, Math.max(...costs.map((c) => c[d]))])) } as Summary,
+      ]),
+  );
+}
+
+const add = (a: ExecutionCost, b: ExecutionCost, times = 1): ExecutionCost =>
+  Object.fromEntries(DIMENSIONS.map((d) => [d, a[d] + b[d] * times])) as unknown as ExecutionCost;
+const zero = Object.fromEntries(DIMENSIONS.map((d) => [d, 0])) as unknown as ExecutionCost;
+
+/** The calls that one lifetime of every other public function takes, on a live network. */
+function exerciseEverythingElse(chain: SimnetChain, t: number) {
+  const deployer = chain.simnet.deployer;
+  const epoch = chain.read("get-current-epoch") as bigint;
+  const committee = (chain.read("get-epoch", [Cl.uint(epoch)]) as { committee: string[] }).committee;
+  const requester = chain.account("wallet_13");
+  const towers = [chain.account("wallet_14"), chain.fundedAccount("tower-2", 1_000_000_000n)];
+  chain.mustCall("register-watchtower", [], towers[1]);
+
+  // A request that gets t-1 partials, one of them invalid, and then expires.
+  const hash = messageHash("a request that expires");
+  chain.mustCall("request-signature", [Cl.buffer(hash), Cl.uint(5000)], requester);
+  const wrongShare = { index: 1, value: 12345n };
+  chain.mustCall("submit-partial-signature", [Cl.buffer(hash), Cl.buffer(partialSign(wrongShare, hash).signature)], committee[0]);
+  for (const tower of towers) chain.mustCall("report-invalid-signature", [Cl.buffer(hash), Cl.principal(committee[0])], tower);
+  for (const member of committee.slice(1, 4)) {
+    const total = (chain.read("get-signer-info", [Cl.principal(member)]) as { "performance-metrics": { "total-signatures": bigint } })[
+      "performance-metrics"
+    ]["total-signatures"];
+    chain.mustCall("submit-watchtower-report", [Cl.principal(member), Cl.uint(99), Cl.uint(2), Cl.uint(total)], towers[0]);
+    chain.mustCall("submit-watchtower-report", [Cl.principal(member), Cl.uint(97), Cl.uint(3), Cl.uint(total)], towers[1]);
+  }
+  chain.mustCall("update-metrics", [Cl.principal(committee[1]), Cl.uint(2), Cl.uint(98), Cl.uint(100)], deployer);
+  chain.mine(Number((chain.read("get-config") as { "signing-timeout": bigint })["signing-timeout"]) + 1);
+  for (const member of committee.slice(1, t)) chain.mustCall("penalize-missed-signature", [Cl.buffer(hash), Cl.principal(member)], requester);
+  chain.mustCall("reclaim-fee", [Cl.buffer(hash)], requester);
+  chain.mustCall("claim-rewards", [], towers[0]);
+
+  // A claim that never reaches quorum.
+  const other = messageHash("a claim that expires");
+  chain.mustCall("request-signature", [Cl.buffer(other), Cl.uint(5000)], requester);
+  chain.mustCall("submit-partial-signature", [Cl.buffer(other), Cl.buffer(partialSign({ index: 2, value: 777n }, other).signature)], committee[1]);
+  chain.mustCall("report-invalid-signature", [Cl.buffer(other), Cl.principal(committee[1])], towers[0]);
+  chain.mine(145);
+  chain.mustCall("expire-claim", [Cl.buffer(other), Cl.principal(committee[1])], requester);
+
+  // The next rotation (its period has passed), stake movements of a backup signer, pause,
+  // a watchtower leaving.
+  // Slashed members fell below min-stake: they top up to stay eligible.
+  for (const member of committee.slice(0, t)) chain.mustCall("increase-stake", [Cl.uint(20_000_000)], member);
+  chain.mustCall("rotate-signers", [], requester);
+  const latest = (chain.read("get-network-state") as { "latest-epoch": bigint })["latest-epoch"];
+  const next = (chain.read("get-epoch", [Cl.uint(latest)]) as { committee: string[] }).committee;
+  const backup = (chain.read("get-signers") as string[]).find((s) => !next.includes(s) && !committee.includes(s))!;
+  const { stake } = chain.read("get-signer-info", [Cl.principal(backup)]) as { stake: bigint };
+  chain.mustCall("request-unstake", [Cl.uint(stake)], backup);
+  chain.mustCall("pause", [], deployer);
+  chain.mustCall("unpause", [], deployer);
+  chain.mustCall("leave-watchtower", [], towers[1]);
+  chain.mine(2017);
+  chain.mustCall("withdraw-stake", [], backup);
+  chain.mustCall("withdraw-watchtower-bond", [], towers[1]);
+}
+
+const rounds: Record<string, unknown> = {};
+let functions: Record<string, Summary> = {};
+let blockLimit: ExecutionCost | null = null;
+
+for (const [t, n] of ROUNDS) {
+  progress(`measuring a ${t}-of-${n} network…`);
+  const chain = await SimnetChain.open({ trackCosts: true });
+  await runLocalNetwork({ n, t, message: `costs ${t}-of-${n}`, fee: 1_000_000n, chain });
+  blockLimit ??= chain.log.find((entry) => entry.blockLimit)?.blockLimit ?? null;
+  if (t === ROUNDS[0][0]) {
+    progress("measuring every other public function…");
+    exerciseEverythingElse(chain, t);
+  }
+  const measured = summarize(chain);
+  if (t === ROUNDS[0][0]) functions = measured;
+  // A complete round: one request, t partials, one aggregate.
+  const round = add(add(add(zero, measured["request-signature"]), measured["submit-partial-signature"], t), measured["submit-aggregate-signature"]);
+  const perBlock = Object.fromEntries(DIMENSIONS.map((d) => [d, Math.floor(blockLimit![d] / round[d])]));
+  const binding = DIMENSIONS.reduce((best, d) => (perBlock[d] < perBlock[best] ? d : best), DIMENSIONS[0]);
+  rounds[`${t}-of-${n}`] = {
+    perRound: round,
+    partial: measured["submit-partial-signature"],
+    aggregate: measured["submit-aggregate-signature"],
+    epochKeyVote: measured["submit-epoch-key"],
+    roundsPerBlock: perBlock,
+    binding: { dimension: binding, rounds: perBlock[binding], shareOfBlockPerRound: round[binding] / blockLimit![binding] },
+  };
+}
+
+process.stdout.write(`${toJson({ blockLimit, functions, rounds })}\n`);
