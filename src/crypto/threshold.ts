@@ -162,7 +162,8 @@ export function robustCombine(input: RobustCombineInput): RobustCombineResult {
     .sort((a, b) => a - b);
   if (valid.length < t) throw new InsufficientValidPartialsError(invalid, valid.length, t);
   const chosen = valid.slice(0, t);
-  const signature = tryCombine(chosen, true);
+  // Every chosen partial passed the batch decoding, subgroup check included.
+  const signature = tryCombine(chosen, false);
   if (!signature || !backend.verify(groupKey, messageHash, signature))
     throw new InconsistentKeysError(
       "every partial used verifies against its share key, but their combination does not verify under the group key: " +

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { bls12_381 } from "@noble/curves/bls12-381.js";
 import {
   DkgError,
   DkgFailedError,
@@ -13,6 +14,7 @@ import {
   dealFrameCount,
   decodeDeal,
   decodeDkgFrame,
+  encodeG1,
   encodeComplaint,
   encodeDeal,
   encodeDkgFrames,
@@ -195,6 +197,26 @@ describe("DKG with a dealer that breaks the public rules", () => {
     const r = runLocalDkg({ n: 5, t: 3, identities, random, intercept });
     expect(r.disqualified).toEqual([{ dealer: 5, reason: "posted no deal" }]);
     expect(r.qualified).toEqual([1, 2, 3, 4]);
+    expectConsistent(r, 3, [1, 2, 3, 4, 5]);
+  });
+
+  it("commitments outside G1 that slip past every share check are caught on the derived keys", () => {
+    // τ = (0, 2) has order 3. Dealer 2 adds 2τ to C_0 and τ to C_2: the share check of member j
+    // is off by (2 + j²)·τ, which vanishes for j = 1, 2, 4, 5; member 3, corrupt, stays silent.
+    const tau = bls12_381.G1.Point.fromAffine({ x: 0n, y: 2n });
+    const poly = randomPolynomial(3, undefined, random);
+    const commitments = poly.map((a, k) => {
+      const c = bls12_381.G1.Point.BASE.multiply(a);
+      return encodeG1(k === 0 ? c.add(tau.double()) : k === 2 ? c.add(tau) : c);
+    });
+    const { log, intercept } = adversary([
+      { phase: DkgPhase.Deal, from: 2, replace: () => craftDeal({ epoch: 1, dealer: 2, poly, identityKeys, commitments, random }) },
+      { phase: DkgPhase.Complaint, from: 3, replace: () => [] },
+    ]);
+    const r = runLocalDkg({ n: 5, t: 3, identities, random, intercept });
+    expect(log.filter((m) => m.phase === DkgPhase.Complaint).map((m) => m.from)).toEqual([3]);
+    expect(r.disqualified).toEqual([{ dealer: 2, reason: "commitment 0 is not in the prime-order subgroup" }]);
+    expect(r.qualified).toEqual([1, 3, 4, 5]);
     expectConsistent(r, 3, [1, 2, 3, 4, 5]);
   });
 
