@@ -13,7 +13,6 @@ import {
   decodeG1,
   encodeDeal,
   encodeDkgFrames,
-  encodeG1,
   encryptShare,
   evaluatePolynomial,
   feldmanCommitments,
@@ -116,7 +115,7 @@ function perNodeDkg(t: number, n: number) {
   for (let d = 2; d <= n; d++) {
     const poly = randomPolynomial(t);
     const e = randomScalar();
-    const ephemeralKey = encodeG1(decodeG1(publicKeyOf(e)));
+    const ephemeralKey = publicKeyOf(e);
     const ciphertexts = identityKeys.map((_, j) =>
       j + 1 === me
         ? encryptShare(e, ephemeralKey, myKey, { epoch, dealer: d, recipient: me }, evaluatePolynomial(poly, me))

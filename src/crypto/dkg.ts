@@ -11,9 +11,10 @@
  *     post(p.justify());              // at the complaint deadline: closes phase 2, phase 3 frames
  *     const result = p.finish();      // at the justification deadline
  *
- * Deliver every frame mined before a deadline before calling the method that closes that
- * phase; frames of a later phase may arrive early (they are held), frames of a closed phase
- * are ignored. Every decision that excludes a dealer is a function of the public transcript
+ * Deliver every frame posted for this epoch, the participant's own included (a deal counts
+ * only once it is on the chain), and every frame mined before a deadline before calling the
+ * method that closes that phase. Frames of a later phase may arrive early (they are held);
+ * frames of a closed phase are ignored. Every decision that excludes a dealer is a function of the public transcript
  * only, so all honest participants end with the same qualified set, group key and share keys.
  *
  * A dealer is disqualified when it posts no (complete) deal, a malformed deal, the wrong

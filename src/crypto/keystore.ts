@@ -33,6 +33,8 @@ const FORMAT = "dts-keystore";
 export const DEFAULT_SCRYPT_N = 2 ** 18;
 const MIN_SCRYPT_N = 2 ** 10;
 const MAX_SCRYPT_N = 2 ** 20;
+/** scrypt needs 128·N·r bytes; refuse files that ask for more than 1 GiB. */
+const MAX_SCRYPT_MEMORY = 2 ** 30;
 
 /** A share this node holds for one epoch. */
 export interface EpochShare {
@@ -83,7 +85,7 @@ function integrityOf(k: Omit<KeystoreJson, "integrity">): string {
 }
 
 async function deriveKeys(password: string, salt: Uint8Array, n: number, r: number, p: number) {
-  const dk = await scryptAsync(normalizePassword(password), salt, { N: n, r, p, dkLen: 64, maxmem: 2 ** 31 });
+  const dk = await scryptAsync(normalizePassword(password), salt, { N: n, r, p, dkLen: 64, maxmem: MAX_SCRYPT_MEMORY + 2 ** 20 });
   return { encryptionKey: dk.subarray(0, 32), checksum: sha256(dk.subarray(32, 64)) };
 }
 
@@ -206,7 +208,8 @@ function parseKeystore(json: string): KeystoreJson {
   const { integrity, ...body } = k as KeystoreJson;
   if (integrityOf(body) !== integrity) throw new KeystoreCorruptError("integrity hash mismatch");
   const { n, r, p } = params;
-  if (!Number.isInteger(Math.log2(n)) || n < MIN_SCRYPT_N || n > MAX_SCRYPT_N || !Number.isInteger(r) || r < 1 || r > 32 || !Number.isInteger(p) || p < 1 || p > 16)
+  const ok = (v: unknown, max: number) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;
+  if (!ok(n, MAX_SCRYPT_N) || !Number.isInteger(Math.log2(n)) || n < MIN_SCRYPT_N || !ok(r, 32) || !ok(p, 16) || 128 * n * r > MAX_SCRYPT_MEMORY)
     throw new KeystoreCorruptError("scrypt parameters out of range");
   return k as KeystoreJson;
 }
