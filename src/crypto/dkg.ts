@@ -222,7 +222,13 @@ export class DkgSession {
     const e = randomScalar(random);
     const ephemeralKey = encodeG1(mulBaseG1(e));
     const ciphertexts = this.recipients.map((X, j) =>
-      encryptShare(e, ephemeralKey, { key: this.setup.identityKeys[j]!, point: X }, { epoch, dealer: dealer.index, recipient: j + 1 }, evaluatePolynomial(poly, j + 1)),
+      encryptShare(
+        e,
+        ephemeralKey,
+        { key: this.setup.identityKeys[j]!, point: X },
+        { epoch, dealer: dealer.index, recipient: j + 1 },
+        evaluatePolynomial(poly, j + 1),
+      ),
     );
     const body = encodeDeal({ ephemeralKey, commitments: feldmanCommitments(poly), ciphertexts });
     this.polynomial = poly;
@@ -458,7 +464,8 @@ export class DkgSession {
     const me = this.setup.recipient;
     if (me) {
       const ctx = { epoch: this.epoch, dealer: d, recipient: me.index };
-      const share = decryptShare(me.identitySecret, this.setup.identityKeys[me.index - 1]!, ephemeral, deal.ephemeralKey, ctx, deal.ciphertexts[me.index - 1]!);
+      const myKey = this.setup.identityKeys[me.index - 1]!;
+      const share = decryptShare(me.identitySecret, myKey, ephemeral, deal.ephemeralKey, ctx, deal.ciphertexts[me.index - 1]!);
       if (share !== null && mulBaseG1(share).equals(evaluateCommitments(commitments, me.index))) this.myShares.set(d, share);
       else this.myComplaints.add(d);
     }

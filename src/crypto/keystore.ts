@@ -155,9 +155,11 @@ export async function decryptKeystore(json: string, password: string): Promise<K
     throw new KeystoreCorruptError("the ciphertext does not authenticate");
   }
   try {
-    const inner = JSON.parse(new TextDecoder().decode(plaintext)) as { identitySecret: string; shares: { epoch: number; index: number; value: string }[] };
+    type Inner = { identitySecret: string; shares: { epoch: number; index: number; value: string }[] };
+    const inner = JSON.parse(new TextDecoder().decode(plaintext)) as Inner;
     const identitySecret = scalarFromBytes(fromHex(inner.identitySecret, 32), "identity secret");
-    if (toHex(publicKeyOf(identitySecret)) !== k.publicKey.toLowerCase()) throw new KeystoreCorruptError("the identity key does not match publicKey");
+    if (toHex(publicKeyOf(identitySecret)) !== k.publicKey.toLowerCase())
+      throw new KeystoreCorruptError("the identity key does not match publicKey");
     const shares = inner.shares.map((s) => {
       if (!Number.isInteger(s.epoch) || !Number.isInteger(s.index) || s.index < 1) throw new EncodingError("bad share");
       return { epoch: s.epoch, index: s.index, value: scalarFromBytes(fromHex(s.value, 32), "share") };
@@ -209,7 +211,8 @@ function parseKeystore(json: string): KeystoreJson {
   if (integrityOf(body) !== integrity) throw new KeystoreCorruptError("integrity hash mismatch");
   const { n, r, p } = params;
   const ok = (v: unknown, max: number) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;
-  if (!ok(n, MAX_SCRYPT_N) || !Number.isInteger(Math.log2(n)) || n < MIN_SCRYPT_N || !ok(r, 32) || !ok(p, 16) || 128 * n * r > MAX_SCRYPT_MEMORY)
+  const nOk = ok(n, MAX_SCRYPT_N) && Number.isInteger(Math.log2(n)) && n >= MIN_SCRYPT_N;
+  if (!nOk || !ok(r, 32) || !ok(p, 16) || 128 * n * r > MAX_SCRYPT_MEMORY)
     throw new KeystoreCorruptError("scrypt parameters out of range");
   return k as KeystoreJson;
 }

@@ -63,9 +63,10 @@ export function runLocalDkg(options: LocalDkgOptions): LocalDkgResult {
   if (identities.length !== n) throw new InvalidArgumentError(`${identities.length} identities given for a committee of ${n}`);
   const identityKeys = identities.map((id) => id.publicKey);
   const pointCache = new Map<string, G1Point>();
-  const members = identities.map(
-    (id, i) => new DkgParticipant({ epoch, threshold: t, identityKeys, self: { index: i + 1, identitySecret: id.secretKey }, random, pointCache }),
-  );
+  const members = identities.map((id, i) => {
+    const self = { index: i + 1, identitySecret: id.secretKey };
+    return new DkgParticipant({ epoch, threshold: t, identityKeys, self, random, pointCache });
+  });
   const results = run(
     members.map((p, i) => ({ session: p, dealer: i + 1, recipient: i + 1 })),
     intercept,
