@@ -863,12 +863,12 @@
 (define-public (submit-aggregate-signature (message-hash (buff 32)) (signature (buff 96)))
   (let (
     (active (try! (check-active)))
+    (shape (try! (check-g2 signature))) ;; argument shapes before state
     (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
     (epoch (unwrap-panic (map-get? epochs (get epoch request))))
     (fee (get fee request))
     (count (get partial-count request))
     (share (if (> count u0) (/ fee count) u0)))
-    (try! (check-g2 signature))
     (asserts! (and (is-none (get aggregate-signature request)) (not (get refunded request))) ERR-ALREADY-FINALIZED)
     (asserts! (>= count (get threshold epoch)) ERR-THRESHOLD-NOT-MET)
     (let ((paid (get paid (fold pay-fee-share (get signers request)

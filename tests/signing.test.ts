@@ -369,9 +369,9 @@ describe("submit-partial-signature", () => {
 
 describe("submit-aggregate-signature", () => {
   it("refuses a hash nobody requested with ERR-UNKNOWN-REQUEST", () => {
-    network();
+    const { keys } = network();
     const hash = messageHashOf("nothing to aggregate");
-    expect(submitAggregate(hash, badSignatures.infinity()).result).toBeErr(Cl.uint(ERR_UNKNOWN_REQUEST));
+    expect(submitAggregate(hash, partialSign(keys.shares[0], hash)).result).toBeErr(Cl.uint(ERR_UNKNOWN_REQUEST));
   });
 
   it("refuses an aggregate before t partials are in with ERR-THRESHOLD-NOT-MET", () => {
@@ -414,6 +414,10 @@ describe("submit-aggregate-signature", () => {
     expect(submitAggregate(hash, badSignatures.infinity()).result).toBeErr(Cl.uint(ERR_INVALID_SIGNATURE));
     expect(submitAggregate(hash, badSignatures.uncompressedFlag()).result).toBeErr(Cl.uint(ERR_INVALID_SIGNATURE));
     expect(requestOf(hash)!["aggregate-signature"]).toBeNull();
+    // Argument shapes are checked before state: a malformed aggregate for no request at all.
+    const unknown = messageHashOf("no such request");
+    expect(submitAggregate(unknown, badSignatures.short()).result).toBeErr(Cl.uint(ERR_INVALID_SIGNATURE_LENGTH));
+    expect(submitAggregate(unknown, badSignatures.infinity()).result).toBeErr(Cl.uint(ERR_INVALID_SIGNATURE));
   });
 
   it("accepts the aggregate from anyone, not only committee members", () => {
