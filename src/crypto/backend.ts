@@ -1,14 +1,15 @@
 /**
  * BLS backends: `@noble/curves` (pure JS, the default and the reference) and, optionally,
  * the native `@chainsafe/blst`, behind one interface. blst's JS binding has no scalar
- * multiplication of points, so Lagrange combination always runs on noble; signing,
- * verification and batch verification run on the chosen backend.
+ * multiplication of points, so the Lagrange MSM always runs on noble; signing, verification,
+ * batch verification and signature decompression run on the chosen backend.
  * @module
  */
 import {
   type G1Point,
   type G2Point,
   type RandomSource,
+  G2,
   MESSAGE_HASH_LENGTH,
   PUBLIC_KEY_LENGTH,
   SIGNATURE_LENGTH,
@@ -51,6 +52,11 @@ export interface BlsBackend {
   verify(publicKey: Uint8Array, messageHash: Uint8Array, signature: Uint8Array): boolean;
   /** Decodes and validates the items for repeated batch verification of one message. */
   prepareBatch(messageHash: Uint8Array, items: readonly BatchItem[], random?: RandomSource): PreparedBatch;
+  /**
+   * Decodes a compressed signature into a noble point (for combination). Throws
+   * {@link EncodingError}. `checkSubgroup: false` may skip the subgroup check (see decodeG2).
+   */
+  decodeSignature(bytes: Uint8Array, what: string, checkSubgroup: boolean): G2Point;
 }
 
 /** Random non-zero 64-bit coefficients for batch verification. */
@@ -68,6 +74,7 @@ export const nobleBackend: BlsBackend = Object.freeze({
   name: "noble" as const,
   sign: nobleSign,
   verify: nobleVerify,
+  decodeSignature: decodeG2,
   prepareBatch(messageHash: Uint8Array, items: readonly BatchItem[], random: RandomSource = defaultRandom): PreparedBatch {
     const hm = hashToG2(messageHash);
     const malformed: number[] = [];
@@ -120,6 +127,7 @@ export async function loadBlstBackend(): Promise<BlsBackend> {
 function blstBackend(blst: Blst): BlsBackend {
   const publicKey = (bytes: Uint8Array) => blst.PublicKey.fromBytes(expectBytes(bytes, PUBLIC_KEY_LENGTH, "public key"), true);
   const signature = (bytes: Uint8Array) => blst.Signature.fromBytes(expectBytes(bytes, SIGNATURE_LENGTH, "signature"), true, true);
+  const Fp2 = G2.Fp;
   return Object.freeze({
     name: "blst" as const,
     sign(secretKey: bigint, messageHash: Uint8Array): Uint8Array {
@@ -137,6 +145,18 @@ function blstBackend(blst: Blst): BlsBackend {
         return false;
       }
       return blst.verify(messageHash, p, s);
+    },
+    decodeSignature(bytes: Uint8Array, what: string): G2Point {
+      // Always fully validated: natively that is cheaper than noble's decompression alone.
+      let raw: Uint8Array;
+      try {
+        // Native decompression and validation (~0.1 ms against noble's ~2.5 ms); noble gets (x, y).
+        raw = signature(bytes).toBytes(false);
+      } catch {
+        return decodeG2(bytes, what, true); // throws noble's precise EncodingError
+      }
+      const at = (i: number) => bytesToBigInt(raw.subarray(48 * i, 48 * (i + 1))) & ((1n << 381n) - 1n);
+      return G2.fromAffine({ x: Fp2.create({ c1: at(0), c0: at(1) }), y: Fp2.create({ c1: at(2), c0: at(3) }) });
     },
     prepareBatch(messageHash: Uint8Array, items: readonly BatchItem[]): PreparedBatch {
       expectBytes(messageHash, MESSAGE_HASH_LENGTH, "message hash");

@@ -4,7 +4,7 @@
  * and robust combination that finds and drops invalid partials.
  * @module
  */
-import { type G2Point, MESSAGE_HASH_LENGTH, decodeG2, encodeG2, msm } from "./curve.js";
+import { type G2Point, MESSAGE_HASH_LENGTH, encodeG2, msm } from "./curve.js";
 import { expectBytes } from "./bytes.js";
 import { type BlsBackend, type PreparedBatch, nobleBackend } from "./backend.js";
 import {
@@ -85,10 +85,10 @@ function interpolate(points: G2Point[], indexes: number[]): G2Point {
  * group signature σ (96 bytes). It does not verify anything: with a bad partial among them
  * the result is simply not a valid signature. Throws {@link EncodingError} on a malformed partial.
  */
-export function combinePartials(partials: readonly PartialSignature[]): Uint8Array {
+export function combinePartials(partials: readonly PartialSignature[], backend: BlsBackend = nobleBackend): Uint8Array {
   if (partials.length === 0) throw new InvalidArgumentError("no partial signatures to combine");
   checkPartials(partials);
-  const points = partials.map((p) => decodeG2(p.signature, `partial signature of share ${p.index}`));
+  const points = partials.map((p) => backend.decodeSignature(p.signature, `partial signature of share ${p.index}`, true));
   return encodeSignature(interpolate(points, partials.map((p) => p.index)));
 }
 
@@ -143,7 +143,7 @@ export function robustCombine(input: RobustCombineInput): RobustCombineResult {
   const first = partials.slice(0, t);
   // Honest case. The partials skip the G2 subgroup check (~1.7 ms each): σ is fully
   // validated by the verification, and a σ that verifies is s·H(m) whatever the partials were.
-  const honest = tryCombine(first, false);
+  const honest = tryCombine(first, backend, false);
   if (honest && backend.verify(groupKey, messageHash, honest)) {
     return { signature: honest, signers: indexes(first), invalid: [], unchecked: indexes(partials.slice(t)) };
   }
@@ -163,7 +163,7 @@ export function robustCombine(input: RobustCombineInput): RobustCombineResult {
   if (valid.length < t) throw new InsufficientValidPartialsError(invalid, valid.length, t);
   const chosen = valid.slice(0, t);
   // Every chosen partial passed the batch decoding, subgroup check included.
-  const signature = tryCombine(chosen, false);
+  const signature = tryCombine(chosen, backend, false);
   if (!signature || !backend.verify(groupKey, messageHash, signature))
     throw new InconsistentKeysError(
       "every partial used verifies against its share key, but their combination does not verify under the group key: " +
@@ -172,9 +172,9 @@ export function robustCombine(input: RobustCombineInput): RobustCombineResult {
   return { signature, signers: indexes(chosen), invalid, unchecked: [] };
 }
 
-function tryCombine(partials: readonly PartialSignature[], checkSubgroup: boolean): Uint8Array | undefined {
+function tryCombine(partials: readonly PartialSignature[], backend: BlsBackend, checkSubgroup: boolean): Uint8Array | undefined {
   try {
-    const points = partials.map((p) => decodeG2(p.signature, `partial signature of share ${p.index}`, checkSubgroup));
+    const points = partials.map((p) => backend.decodeSignature(p.signature, `partial signature of share ${p.index}`, checkSubgroup));
     return encodeSignature(interpolate(points, partials.map((p) => p.index)));
   } catch (e) {
     if (e instanceof EncodingError) return undefined;

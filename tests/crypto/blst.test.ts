@@ -110,6 +110,14 @@ describe("the blst backend", () => {
     expect(backend.verify(dkg.groupKey.subarray(1), mh, groupSignature)).toBe(false);
   });
 
+  it("decompresses signatures natively into the same points, and combines to the same signature", () => {
+    for (const p of partials) expect(backend.decodeSignature(p.signature, "partial", true).equals(decodeG2(p.signature))).toBe(true);
+    expect(combinePartials(partials.slice(1, 4), backend)).toEqual(groupSignature);
+    const outside = encodeG2(decodeG2(groupSignature).add(torsionG2()));
+    expect(() => backend.decodeSignature(outside, "partial", true)).toThrow("partial is not in the prime-order subgroup G2");
+    expect(() => backend.decodeSignature(new Uint8Array(95), "partial", true)).toThrow("partial must be 96 bytes, got 95");
+  });
+
   it("verifies partials one by one like noble", () => {
     const mixed = partials.map((p, i) => (i === 2 ? { ...p, signature: partials[0]!.signature } : i === 4 ? { ...p, signature: new Uint8Array(96) } : p));
     const expected = [true, true, false, true, false];
