@@ -92,6 +92,7 @@
 (define-constant ERR-UNKNOWN-CLAIM (err u146))
 (define-constant ERR-EPOCH-CLOSED (err u147))
 (define-constant ERR-INSUFFICIENT-FUNDS (err u148))
+(define-constant ERR-FEE-EARNED (err u149))
 
 ;; ---------------------------------------------------------------------------------------
 ;; Configuration
@@ -181,6 +182,7 @@
   aggregate-signature: (optional (buff 96)),
   aggregator: (optional principal),
   finalized-at: uint,
+  fee-paid: bool,                        ;; paid out at the first aggregate, never twice
   refunded: bool
 })
 (define-map partial-signatures {message-hash: (buff 32), signer: principal} {
@@ -208,6 +210,12 @@
 ;; All reports of one interval about one signer, each list kept sorted for the median.
 (define-map interval-reports {signer: principal, interval: uint} {
   uptimes: (list 32 uint), speeds: (list 32 uint), valids: (list 32 uint)
+})
+
+;; Claims that a submitted aggregate is invalid, keyed by the aggregate they accuse.
+(define-map aggregate-claims {message-hash: (buff 32), aggregate: (buff 96)} {
+  claimants: (list 32 principal),
+  opened-at: uint
 })
 
 ;; Claims that a stored partial is invalid.
@@ -292,6 +300,8 @@
 ;;   base    = 40 * uptime + 40 * accuracy + 20 * speed-score   (uptime, accuracy in percent)
 ;;   speed-score = 100 / max(signing-speed, 1)                   (1 block = 100, 4 blocks = 25)
 ;;   penalty = 1500 * total-slashes
+;;           + 5000 while total-signatures = 0 (no track record yet: a new signer's perfect
+;;             default metrics score 10000 - 5000 = the neutral 5000, and any fault lowers it)
 ;;   reputation = base - min(base, penalty)
 (define-private (compute-reputation
     (metrics {signing-speed: uint, uptime: uint, stake-duration: uint, accuracy: uint,
@@ -300,7 +310,8 @@
   (let (
     (speed-score (/ PERCENT (if (> (get signing-speed metrics) u1) (get signing-speed metrics) u1)))
     (base (+ (* u40 (get uptime metrics)) (* u40 (get accuracy metrics)) (* u20 speed-score)))
-    (penalty (* SLASH-REPUTATION-PENALTY (get total-slashes history))))
+    (untested (if (is-eq (get total-signatures metrics) u0) (- MAX-REPUTATION NEUTRAL-REPUTATION) u0))
+    (penalty (+ untested (* SLASH-REPUTATION-PENALTY (get total-slashes history)))))
     (- base (min-uint base penalty))))
 
 (define-private (accuracy-of (valid uint) (total uint))
@@ -549,6 +560,9 @@
 (define-read-only (get-claim (message-hash (buff 32)) (signer principal))
   (map-get? claims {message-hash: message-hash, signer: signer}))
 
+(define-read-only (get-aggregate-claim (message-hash (buff 32)) (aggregate (buff 96)))
+  (map-get? aggregate-claims {message-hash: message-hash, aggregate: aggregate}))
+
 (define-read-only (get-liveness-penalty (message-hash (buff 32)) (signer principal))
   (map-get? liveness-penalties {message-hash: message-hash, signer: signer}))
 
@@ -691,7 +705,7 @@
 ;; The owner's (or an active watchtower's) direct measurement of a signer.
 (define-public (update-metrics (signer principal) (signing-speed uint) (uptime uint) (accuracy uint))
   (begin
-    (asserts! (var-get initialized) ERR-NOT-INITIALIZED)
+    (try! (check-active))
     (asserts! (or (is-eq tx-sender CONTRACT-OWNER) (watchtower-active tx-sender)) ERR-UNAUTHORIZED)
     (asserts! (and (<= signing-speed MAX-SIGNING-SPEED) (<= uptime PERCENT) (<= accuracy PERCENT))
               ERR-INVALID-METRICS)
@@ -814,7 +828,7 @@
     (asserts! (map-insert requests message-hash {
       requester: tx-sender, fee: fee, epoch: epoch, created-at: stacks-block-height,
       deadline: deadline, partial-count: u0, signers: (list),
-      aggregate-signature: none, aggregator: none, finalized-at: u0, refunded: false})
+      aggregate-signature: none, aggregator: none, finalized-at: u0, fee-paid: false, refunded: false})
       ERR-REQUEST-EXISTS)
     (try! (transfer-in fee ERR-INSUFFICIENT-FUNDS))
     (var-set total-pending-fees (+ (var-get total-pending-fees) fee))
@@ -858,8 +872,10 @@
     (ok (+ (get partial-count request) u1))))
 
 ;; Anyone may submit the combined signature once t partials are in. The contract cannot
-;; check it; every verifier can, against the epoch's group key. The fee is split equally
-;; among the members whose partials still count; the remainder goes to the treasury.
+;; check it; every verifier can, against the epoch's group key, and a watchtower quorum
+;; rejects an invalid one (report-invalid-aggregate) so that a valid one can take its place.
+;; At the first aggregate the fee is split equally among the members whose partials still
+;; count; the remainder goes to the treasury.
 (define-public (submit-aggregate-signature (message-hash (buff 32)) (signature (buff 96)))
   (let (
     (active (try! (check-active)))
@@ -871,28 +887,38 @@
     (share (if (> count u0) (/ fee count) u0)))
     (asserts! (and (is-none (get aggregate-signature request)) (not (get refunded request))) ERR-ALREADY-FINALIZED)
     (asserts! (>= count (get threshold epoch)) ERR-THRESHOLD-NOT-MET)
-    (let ((paid (get paid (fold pay-fee-share (get signers request)
-                                {message-hash: message-hash, share: share, paid: u0}))))
-      (var-set total-pending-fees (- (var-get total-pending-fees) fee))
-      (var-set treasury (+ (var-get treasury) (- fee paid)))
+    (let ((paying (not (get fee-paid request)))
+          (paid (if paying
+                  (get paid (fold pay-fee-share (get signers request) {message-hash: message-hash, share: share, paid: u0}))
+                  u0)))
+      (if paying
+        (begin
+          (var-set total-pending-fees (- (var-get total-pending-fees) fee))
+          (var-set treasury (+ (var-get treasury) (- fee paid))))
+        true)
       (map-set requests message-hash (merge request {aggregate-signature: (some signature),
                                                      aggregator: (some tx-sender),
-                                                     finalized-at: stacks-block-height}))
+                                                     finalized-at: stacks-block-height,
+                                                     fee-paid: true}))
       (print {topic: "signature-finalized", message-hash: message-hash, signature: signature,
               epoch: (get epoch request), group-public-key: (get group-public-key epoch),
-              aggregator: tx-sender, fee: fee, fee-share: share, fees-paid: paid,
+              aggregator: tx-sender, fee: fee, fee-share: (if paying share u0), fees-paid: paid,
               signers: (get signers request)})
       (ok paid))))
 
-;; A request that expired without an aggregate returns its fee to the requester. Never
-;; blocked by pause.
+;; A request that expired without t partials returns its fee to the requester. Once t
+;; partials are in, the committee has delivered (anyone can combine them): the fee is theirs
+;; and is paid at the aggregate. Never blocked by pause.
 (define-public (reclaim-fee (message-hash (buff 32)))
   (let ((request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
         (requester (get requester request))
-        (fee (get fee request)))
+        (fee (get fee request))
+        (threshold (get threshold (unwrap-panic (map-get? epochs (get epoch request))))))
     (asserts! (is-eq tx-sender requester) ERR-UNAUTHORIZED)
-    (asserts! (and (is-none (get aggregate-signature request)) (not (get refunded request))) ERR-ALREADY-FINALIZED)
+    (asserts! (not (or (is-some (get aggregate-signature request)) (get refunded request) (get fee-paid request)))
+              ERR-ALREADY-FINALIZED)
     (asserts! (> stacks-block-height (get deadline request)) ERR-DEADLINE-NOT-REACHED)
+    (asserts! (< (get partial-count request) threshold) ERR-FEE-EARNED)
     (try! (transfer-out fee requester))
     (var-set total-pending-fees (- (var-get total-pending-fees) fee))
     (map-set requests message-hash (merge request {refunded: true}))
@@ -1018,6 +1044,37 @@
           (var-set treasury (+ (var-get treasury) (- amount paid)))
           (ok true)))
       (ok false))))
+
+;; A watchtower's claim that a request's stored aggregate does not verify against the
+;; epoch's group key. At watchtower-quorum distinct claims within claim-window the aggregate
+;; is removed, so that anyone can submit a valid one (the fee is not paid twice), and the
+;; confirming watchtowers gain accuracy-score. Aggregators are not bonded: nothing is slashed.
+(define-public (report-invalid-aggregate (message-hash (buff 32)))
+  (let (
+    (active (try! (check-active)))
+    (tower (unwrap! (map-get? watchtowers tx-sender) ERR-NOT-WATCHTOWER))
+    (checked (asserts! (get is-active tower) ERR-NOT-WATCHTOWER))
+    (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
+    (aggregate (unwrap! (get aggregate-signature request) ERR-NOT-PENALIZABLE))
+    (key {message-hash: message-hash, aggregate: aggregate})
+    (claim (default-to {claimants: (list), opened-at: stacks-block-height} (map-get? aggregate-claims key)))
+    (claimants (unwrap! (as-max-len? (append (get claimants claim) tx-sender) u32) ERR-WATCHTOWER-LIMIT))
+    (confirms (>= (len claimants) (param "watchtower-quorum"))))
+    (asserts! (is-none (index-of? (get claimants claim) tx-sender)) ERR-ALREADY-REPORTED)
+    (asserts! (<= stacks-block-height (+ (get opened-at claim) (param "claim-window"))) ERR-CLAIM-EXPIRED)
+    (print {topic: "invalid-aggregate-claim", message-hash: message-hash, aggregate: aggregate,
+            watchtower: tx-sender, claims: (len claimants), confirmed: confirms})
+    (if confirms
+      (begin
+        (map-delete aggregate-claims key)
+        (map-set requests message-hash (merge request {aggregate-signature: none, aggregator: none}))
+        (fold reward-confirmer claimants {share: u0, paid: u0})
+        (print {topic: "aggregate-rejected", message-hash: message-hash, aggregate: aggregate,
+                aggregator: (get aggregator request), claimants: claimants})
+        (ok true))
+      (begin
+        (map-set aggregate-claims key (merge claim {claimants: claimants}))
+        (ok false)))))
 
 ;; A claim whose window closed without quorum: each claimant's accuracy-score falls (and a
 ;; watchtower below the floor is deactivated); the claim is cleared.
