@@ -1122,8 +1122,8 @@
 ;; ---------------------------------------------------------------------------------------
 
 ;; Pause stops registrations, stake increases, DKG, requests, partials, aggregates,
-;; rotation, reports and slashing. It never stops unstaking, withdrawals, fee refunds or
-;; reward claims.
+;; rotation, metric updates, reports, claims and slashing. It never stops unstaking,
+;; withdrawals, fee refunds or reward claims (nor a claim's expiry or a watchtower leaving).
 (define-public (pause)
   (begin
     (asserts! (is-eq tx-sender (var-get guardian)) ERR-UNAUTHORIZED)

@@ -86,6 +86,7 @@ export const ERROR_NAMES: Record<number, string> = {
   146: "ERR-UNKNOWN-CLAIM",
   147: "ERR-EPOCH-CLOSED",
   148: "ERR-INSUFFICIENT-FUNDS",
+  149: "ERR-FEE-EARNED",
 };
 
 /** A contract call that returned (err uN). */

@@ -44,7 +44,7 @@ export interface LocalNetworkReport {
   groupPublicKey: string;
   dkg: { messagesPosted: number; bytesPosted: number; qualified: number[]; disqualified: number[] };
   request: { messageHash: string; requester: string; fee: bigint; deadline: bigint };
-  partials: { index: number; signer: string; validPerWatchtower: boolean }[];
+  partials: { index: number; signer: string; signature: string; validPerWatchtower: boolean }[];
   aggregate: { signature: string; combinedFrom: number[]; verifiesAgainstStoredGroupKey: boolean };
   feeShares: { signer: string; claimed: bigint }[];
   treasury: bigint;
@@ -174,7 +174,7 @@ export async function runLocalNetwork(options: LocalNetworkOptions): Promise<Loc
       disqualified: dkg.results[0].disqualified.map((f) => f.dealer),
     },
     request: { messageHash: toHex(hash), requester, fee, deadline: request.value as bigint },
-    partials: onChain.map((p, i) => ({ index: p.index, signer: committee[i], validPerWatchtower: verdicts[i] })),
+    partials: onChain.map((p, i) => ({ index: p.index, signer: committee[i], signature: toHex(p.signature), validPerWatchtower: verdicts[i] })),
     aggregate: { signature: toHex(aggregate), combinedFrom: combined.signers, verifiesAgainstStoredGroupKey: verifies },
     feeShares,
     treasury: chain.read("get-treasury") as bigint,
