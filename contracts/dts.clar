@@ -1100,8 +1100,9 @@
     (metrics (get performance-metrics info)))
     (asserts! (> stacks-block-height (get deadline request)) ERR-DEADLINE-NOT-REACHED)
     (asserts! (is-member (get epoch request) signer) ERR-NOT-PENALIZABLE)
-    ;; A finalized request refuses further partials: its late members missed nothing.
-    (asserts! (is-none (get aggregate-signature request)) ERR-NOT-PENALIZABLE)
+    ;; A finalized request refuses further partials: its late members missed nothing, also
+    ;; after a watchtower quorum rejected its aggregate (fee-paid stays true).
+    (asserts! (and (is-none (get aggregate-signature request)) (not (get fee-paid request))) ERR-NOT-PENALIZABLE)
     (asserts! (is-none (map-get? partial-signatures {message-hash: message-hash, signer: signer})) ERR-NOT-PENALIZABLE)
     (asserts! (map-insert liveness-penalties {message-hash: message-hash, signer: signer} stacks-block-height)
               ERR-ALREADY-REPORTED)
