@@ -1,6 +1,6 @@
-// pause / unpause: the guardian stops registrations, stake increases, DKG, requests,
-// partials, aggregates, rotation, reports and slashing; leaving (unstake, withdraw) and
-// collecting money (rewards, fee refunds) always work.
+// pause / unpause: the guardian stops registrations, stake increases, metric updates, DKG,
+// requests, partials, aggregates, rotation, reports and slashing; leaving (unstake,
+// withdraw) and collecting money (rewards, fee refunds) always work.
 import { describe, expect, it } from "vitest";
 import { Cl, type ClarityValue } from "@stacks/transactions";
 import {
@@ -37,25 +37,26 @@ const pause = (who = deployer) => call("pause", [], who);
 const unpause = (who = deployer) => call("unpause", [], who);
 const isPaused = () => config().paused as boolean;
 
-/** Everything a refused call must leave as it was. */
-function world(who: string) {
+/** Everything a refused call must leave as it was, plus whatever `watched` reads. */
+function world(who: string, watched: () => unknown) {
   return {
     caller: stxBalance(who),
     contract: stxBalance(contractPrincipal),
     books: decode(read("get-accounting")),
     state: { ...(decode(read("get-network-state")) as Record<string, unknown>), "block-height": null },
+    watched: watched(),
   };
 }
 
 /** While paused `fn` is ERR-PAUSED with no event and nothing moved; after unpause the same
  *  call goes through (so the pause, not some other rule, refused it). Returns that result. */
-function expectPausedThenWorks(fn: string, args: ClarityValue[], who: string) {
+function expectPausedThenWorks(fn: string, args: ClarityValue[], who: string, watched: () => unknown = () => null) {
   expect(pause().result).toBeOk(Cl.bool(true));
-  const before = world(who);
+  const before = world(who, watched);
   const refused = call(fn, args, who);
   expect(refused.result).toBeErr(Cl.uint(ERR_PAUSED));
   expect(refused.events).toEqual([]);
-  expect(world(who)).toEqual(before);
+  expect(world(who, watched)).toEqual(before);
   expect(unpause().result).toBeOk(Cl.bool(true));
   const done = call(fn, args, who);
   expect(done.result.type, `${fn} after unpause: ${JSON.stringify(decode(done.result), (_, v) => (typeof v === "bigint" ? `${v}` : v))}`).toBe(
@@ -112,6 +113,9 @@ describe("pause", () => {
     expect(pause().result).toBeOk(Cl.bool(true));
     expect(call("register-signer", [Cl.buffer(blsKey("early"))], wallets[0]).result).toBeErr(Cl.uint(ERR_PAUSED));
     expect(call("rotate-signers", [], wallets[0]).result).toBeErr(Cl.uint(ERR_PAUSED));
+    // update-metrics too: unpaused before initialize it is ERR-NOT-INITIALIZED (metrics.test.ts).
+    const metrics = [Cl.principal(wallets[0]), Cl.uint(1), Cl.uint(100), Cl.uint(100)];
+    expect(call("update-metrics", metrics, deployer).result).toBeErr(Cl.uint(ERR_PAUSED));
   });
 });
 
@@ -150,6 +154,23 @@ describe("while paused", () => {
     registerSigners([wallets[0]]);
     const done = expectPausedThenWorks("increase-stake", [Cl.uint(5_000_000)], wallets[0]);
     expect(done.result).toBeOk(Cl.uint(DEFAULTS.minStake + 5_000_000n));
+  });
+
+  it("update-metrics is ERR-PAUSED; after unpause the measurement is stored", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    const record = () => {
+      const info = signerInfo(wallets[0])!;
+      delete info["performance-metrics"]["stake-duration"]; // grows with every block
+      return info;
+    };
+    expect(record()["reputation-score"]).toBe(5000n);
+    const args = [Cl.principal(wallets[0]), Cl.uint(2), Cl.uint(90), Cl.uint(95)];
+    const done = expectPausedThenWorks("update-metrics", args, deployer, record);
+    // 40 * 90 + 40 * 95 + 20 * (100 / 2) = 8400, - 5000 withheld (no partial yet) = 3400
+    expect(done.result).toBeOk(Cl.uint(3400));
+    expect(printed(done.events, "metrics-updated")).toMatchObject({ signer: wallets[0], "reputation-score": 3400n });
+    expect(record()).toMatchObject({ "reputation-score": 3400n, "performance-metrics": { "signing-speed": 2n, uptime: 90n, accuracy: 95n } });
   });
 
   it("rotate-signers is ERR-PAUSED; after unpause it forms the committee", () => {

@@ -169,15 +169,20 @@ describe("rotate-signers", () => {
   it("ranks by stake x reputation, not by stake alone", () => {
     initialize();
     registerSigners([w1, w2, w3, w4, w5, w6]);
-    // w1 has the most stake but a poor reputation; w2 a perfect reputation.
+    // w1 has the most stake but a poor reputation; w6, registered last, a little more stake and
+    // a reputation a little below neutral. Neither has signed yet, so 5000 is withheld from each.
     expect(call("increase-stake", [Cl.uint(50n * STX)], w1).result).toBeOk(Cl.uint(150n * STX));
-    expect(call("update-metrics", [Cl.principal(w1), Cl.uint(100), Cl.uint(30), Cl.uint(30)], deployer).result).toBeOk(Cl.uint(2420));
-    expect(call("update-metrics", [Cl.principal(w2), Cl.uint(1), Cl.uint(100), Cl.uint(100)], deployer).result).toBeOk(Cl.uint(10000));
-    // 150 x 2420 < 100 x 5000 (neutral) < 100 x 10000, and 2420 is above min-reputation.
-    expect(signerInfo(w1)).toMatchObject({ stake: 150n * STX, "reputation-score": 2420n });
+    expect(call("increase-stake", [Cl.uint(20n * STX)], w6).result).toBeOk(Cl.uint(120n * STX));
+    // 40 * 90 + 40 * 90 + 20 * (100 / 100) = 7220, - 5000 = 2220 (above min-reputation 2000)
+    expect(call("update-metrics", [Cl.principal(w1), Cl.uint(100), Cl.uint(90), Cl.uint(90)], deployer).result).toBeOk(Cl.uint(2220));
+    // 40 * 90 + 40 * 90 + 20 * 100 = 9200, - 5000 = 4200
+    expect(call("update-metrics", [Cl.principal(w6), Cl.uint(1), Cl.uint(90), Cl.uint(90)], deployer).result).toBeOk(Cl.uint(4200));
+    // 150 x 2220 = 333000 < 100 x 5000 (neutral) = 500000 < 120 x 4200 = 504000
+    expect(signerInfo(w1)).toMatchObject({ stake: 150n * STX, "reputation-score": 2220n });
+    expect(signerInfo(w6)).toMatchObject({ stake: 120n * STX, "reputation-score": 4200n });
 
     expect(rotate().result).toBeOk(Cl.uint(1));
-    expect(epochOf(1)!.committee).toEqual([w2, w3, w4, w5, w6]);
+    expect(epochOf(1)!.committee).toEqual([w6, w2, w3, w4, w5]);
     expect(memberIndex(1, w1)).toBeNull();
   });
 

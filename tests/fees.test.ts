@@ -1,7 +1,8 @@
-// Fees: a request's fee waits in the contract; the aggregate splits it equally among the
+// Fees: a request's fee waits in the contract; the first aggregate splits it equally among the
 // partial signers (the remainder goes to the treasury), who claim it with claim-rewards; a
-// request that expires without an aggregate gives the fee back with reclaim-fee. After every
-// test the contract's books add up to its STX balance.
+// request that expires without t counted partials gives the fee back with reclaim-fee (with t
+// partials in, the committee delivered: the fee is theirs). After every test the contract's
+// books add up to its STX balance.
 import { afterEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
@@ -29,6 +30,7 @@ const ERR_NOTHING_TO_WITHDRAW = 119;
 const ERR_UNKNOWN_REQUEST = 121;
 const ERR_ALREADY_FINALIZED = 125;
 const ERR_DEADLINE_NOT_REACHED = 134;
+const ERR_FEE_EARNED = 149;
 
 const [w1, w2, w3, w4, w5, w6, , requester, outsider] = wallets;
 
@@ -236,15 +238,79 @@ describe("reclaim-fee", () => {
     expect(rewardsOf(w1)).toBe(2000n); // the signers keep their shares
   });
 
+  it("refuses a refund once t partials are in with ERR-FEE-EARNED; the fee goes to the signers when someone aggregates", () => {
+    const { round, aggregate } = network();
+    const hash = messageHashOf("delivered, not yet aggregated");
+    const signature = round(hash, 6000n, [1, 2, 3]); // t partials, but nobody aggregated in time
+    mineUntil(Number(requestOf(hash)!.deadline) + 1);
+    const requesterBefore = stxBalance(requester);
+    const contractBefore = stxBalance(contractPrincipal);
+    const books = accounting();
+    expect(books["pending-fees"]).toBe(6000n);
+
+    const refused = call("reclaim-fee", [Cl.buffer(hash)], requester);
+    expect(refused.result).toBeErr(Cl.uint(ERR_FEE_EARNED));
+    expect(refused.events).toEqual([]);
+    expect(stxBalance(requester)).toBe(requesterBefore);
+    expect(stxBalance(contractPrincipal)).toBe(contractBefore);
+    expect(accounting()).toEqual(books);
+    expect(requestOf(hash)).toMatchObject({ "partial-count": 3n, "aggregate-signature": null, "fee-paid": false, refunded: false });
+
+    // Anyone combines the stored partials, even after the deadline: the signers are paid.
+    const finalized = aggregate(hash, signature);
+    expect(finalized.result).toBeOk(Cl.uint(6000));
+    expect(printed(finalized.events, "signature-finalized")).toMatchObject({ fee: 6000n, "fee-share": 2000n, "fees-paid": 6000n });
+    for (const member of [w1, w2, w3]) expect(rewardsOf(member)).toBe(2000n);
+    expect(requestOf(hash)).toMatchObject({ "aggregate-signature": hex(signature), "fee-paid": true, refunded: false });
+    expect(accounting()).toMatchObject({ "pending-fees": 0n, rewards: 6000n, treasury: 0n });
+    expect(stxBalance(requester)).toBe(requesterBefore);
+    expect(stxBalance(contractPrincipal)).toBe(contractBefore);
+  });
+
+  it("refunds after the deadline once a partial confirmed invalid by two watchtowers drops the count below t", () => {
+    const { committee, round } = network();
+    const [towerA, towerB] = [wallets[10], wallets[11]];
+    for (const tower of [towerA, towerB]) expect(call("register-watchtower", [], tower).result).toBeOk(Cl.bool(true));
+    const hash = messageHashOf("one partial was invalid");
+    const before = stxBalance(requester);
+    round(hash, 6000n, [1, 2]);
+    // Member 3 submits a well-formed point made with a wrong share: t partials, one invalid.
+    const wrong = partialSign(7n, hash);
+    expect(call("submit-partial-signature", [Cl.buffer(hash), Cl.buffer(wrong)], committee[2]).result).toBeOk(Cl.uint(3));
+    mineUntil(Number(requestOf(hash)!.deadline) + 1);
+    expect(call("reclaim-fee", [Cl.buffer(hash)], requester).result).toBeErr(Cl.uint(ERR_FEE_EARNED));
+
+    // The watchtowers confirm member 3's partial invalid (claims have no deadline): 2 count.
+    const report = (tower: string) => call("report-invalid-signature", [Cl.buffer(hash), Cl.principal(committee[2])], tower);
+    expect(report(towerA).result).toBeOk(Cl.bool(false));
+    expect(report(towerB).result).toBeOk(Cl.bool(true));
+    expect(requestOf(hash)).toMatchObject({ "partial-count": 2n, signers: [w1, w2, w3] });
+
+    const contractBefore = stxBalance(contractPrincipal);
+    const pendingBefore = accounting()["pending-fees"];
+    const refunded = call("reclaim-fee", [Cl.buffer(hash)], requester);
+    expect(refunded.result).toBeOk(Cl.uint(6000));
+    expect(stxTransfers(refunded.events)).toEqual([{ sender: contractPrincipal, recipient: requester, amount: 6000n }]);
+    expect(printed(refunded.events, "fee-refunded")).toMatchObject({ requester, fee: 6000n });
+    expect(stxBalance(requester)).toBe(before);
+    expect(stxBalance(contractPrincipal)).toBe(contractBefore - 6000n);
+    expect(accounting()["pending-fees"]).toBe(pendingBefore - 6000n);
+    expect(requestOf(hash)).toMatchObject({ refunded: true, "fee-paid": false, "aggregate-signature": null });
+    for (const member of [w1, w2, w3]) expect(rewardsOf(member)).toBe(0n);
+  });
+
   it("closes the request: an aggregate after the refund is refused with ERR-ALREADY-FINALIZED", () => {
     const { round, aggregate } = network();
     const hash = messageHashOf("refunded, then aggregated");
-    const signature = round(hash, 6000n, [1, 2, 3]); // t partials, but nobody aggregated in time
+    const signature = round(hash, 6000n, [1, 2]); // below t: refundable after the deadline
     mineUntil(Number(requestOf(hash)!.deadline) + 1);
     expect(call("reclaim-fee", [Cl.buffer(hash)], requester).result).toBeOk(Cl.uint(6000));
-    expect(aggregate(hash, signature).result).toBeErr(Cl.uint(ERR_ALREADY_FINALIZED));
+    // Not ERR-THRESHOLD-NOT-MET: the refund closed the request before any count is looked at.
+    const refused = aggregate(hash, signature);
+    expect(refused.result).toBeErr(Cl.uint(ERR_ALREADY_FINALIZED));
+    expect(refused.events).toEqual([]);
     expect(rewardsOf(w1)).toBe(0n);
-    expect(requestOf(hash)!["aggregate-signature"]).toBeNull();
+    expect(requestOf(hash)).toMatchObject({ "aggregate-signature": null, "fee-paid": false, refunded: true });
   });
 
   it("is not blocked by pause", () => {

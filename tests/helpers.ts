@@ -234,8 +234,25 @@ export function combine(partials: { index: number; signature: Uint8Array }[]): U
   return sum.toBytes(true);
 }
 
+/** Standard verification: bytes that do not decode to a G2 point are simply not a valid
+ *  signature (false, as blst's BAD_ENCODING), rather than an exception. */
 export function verifyBls(publicKey: Uint8Array, messageHash: Uint8Array, signature: Uint8Array): boolean {
-  return bls12_381.longSignatures.verify(signature, hashToG2(messageHash), publicKey);
+  let point: ReturnType<typeof G2.fromBytes>;
+  try {
+    point = G2.fromBytes(signature);
+  } catch {
+    return false;
+  }
+  return bls12_381.longSignatures.verify(point, hashToG2(messageHash), publicKey);
+}
+
+/** 96 junk bytes whose first byte carries valid flags (0x80 compressed + random low bits, the
+ *  infinity bit clear): the contract accepts the shape, no BLS verifier accepts the bytes. */
+export function junkSignature(seed: string): Uint8Array {
+  const half = (part: number) => sha384(new TextEncoder().encode(`dts-junk-${seed}-${part}`));
+  const junk = Uint8Array.from([...half(1), ...half(2)]);
+  junk[0] = 0x80 | (junk[0] & 0x3f);
+  return junk;
 }
 
 export const messageHashOf = (text: string) => sha256(new TextEncoder().encode(text));

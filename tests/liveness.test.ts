@@ -10,6 +10,7 @@ import {
   decode,
   expectBalancedBooks,
   hex,
+  junkSignature,
   messageHashOf,
   partialSign,
   printed,
@@ -205,6 +206,34 @@ describe("penalize-missed-signature", () => {
     expect(penalize(message, committee[3]).result).toBeErr(Cl.uint(135));
     expect(penalize(message, committee[4]).result).toBeErr(Cl.uint(135));
     expect(signerInfo(committee[3])!.stake).toBe(STAKE);
+  });
+
+  it("refuses the members that did not sign while a later rejected aggregate stood (it refused their partials) with ERR-NOT-PENALIZABLE", () => {
+    setup();
+    const [towerA, towerB, griefer] = [wallets[6], wallets[7], wallets[9]];
+    for (const tower of [towerA, towerB]) expect(call("register-watchtower", [], tower).result).toBeOk(Cl.bool(true));
+    const { message, deadline } = request("griefed");
+    [1, 2, 3].forEach((index) => sign(message, index));
+    expect(call("submit-aggregate-signature", [Cl.buffer(message), Cl.buffer(junkSignature("liveness"))], griefer).result).toBeOk(Cl.uint(FEE));
+    // Member 4 is refused while the junk stands.
+    const refused = call("submit-partial-signature", [Cl.buffer(message), Cl.buffer(partialSign(keys.shares[3], message))], committee[3]);
+    expect(refused.result).toBeErr(Cl.uint(125));
+    // The watchtowers reject the junk only after the deadline (claim-window 144 > signing-timeout 120).
+    nextCallAt(deadline + 1n);
+    expect(call("report-invalid-aggregate", [Cl.buffer(message)], towerA).result).toBeOk(Cl.bool(false));
+    expect(call("report-invalid-aggregate", [Cl.buffer(message)], towerB).result).toBeOk(Cl.bool(true));
+    expect(decode(read("get-request", [Cl.buffer(message)]))).toMatchObject({ "aggregate-signature": null, "fee-paid": true });
+
+    const books = expectBalancedBooks();
+    for (const member of [committee[3], committee[4]]) {
+      const { result, events } = penalize(message, member, griefer);
+      expect(result).toBeErr(Cl.uint(135));
+      expect(events).toHaveLength(0);
+      expect(signerInfo(member)).toMatchObject({ stake: STAKE, "slashing-history": { "total-slashes": 0n, "last-slash-height": 0n, "slashed-amount": 0n } });
+      expect(penaltyOf(message, member)).toBeNull();
+    }
+    expect(rewardsOf(griefer)).toBe(0n);
+    expect(expectBalancedBooks()).toEqual(books);
   });
 
   it("refuses an unknown request with ERR-UNKNOWN-REQUEST", () => {

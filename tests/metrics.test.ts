@@ -2,7 +2,10 @@
 // the reputation is recomputed from the documented formula on every change:
 //   base        = 40 * uptime + 40 * accuracy + 20 * speed-score
 //   speed-score = floor(100 / max(signing-speed, 1))
-//   reputation  = base - min(base, 1500 * total-slashes)
+//   penalty     = 1500 * total-slashes + 5000 while total-signatures = 0 (no track record yet)
+//   reputation  = base - min(base, penalty)
+// The formula's worked values use a signer with one real partial (no 5000 withheld); the
+// update-metrics rules use fresh signers, whose measured score is formula - 5000.
 import { describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
@@ -14,6 +17,7 @@ import {
   expectBalancedBooks,
   initialize,
   messageHashOf,
+  partialSign,
   printed,
   read,
   registerSigners,
@@ -28,6 +32,8 @@ const ERR_UNAUTHORIZED = 100;
 const ERR_INVALID_METRICS = 108;
 const ERR_NOT_INITIALIZED = 112;
 const ERR_NOT_REGISTERED = 114;
+
+const keys = thresholdKeys(3, 5, "metrics");
 
 const update = (signer: string, speed: bigint, uptime: bigint, accuracy: bigint, sender = deployer) =>
   call("update-metrics", [Cl.principal(signer), Cl.uint(speed), Cl.uint(uptime), Cl.uint(accuracy)], sender);
@@ -45,6 +51,21 @@ function recordOf(who: string) {
 function expectRefused(result: ReturnType<typeof update>, code: number) {
   expect(result.result).toBeErr(Cl.uint(code));
   expect(result.events).toEqual([]);
+}
+
+/** An active epoch of wallet_1..wallet_5 in which the members at the 1-based `positions` each
+ *  submit one real partial 1 block after the request (speed 1): they have a track record, so
+ *  the raw formula applies to them. Returns the committee. */
+function withTrackRecord(positions: number[]): string[] {
+  const committee = activeEpoch(wallets.slice(0, 5), keys);
+  for (const position of positions) {
+    const hash = messageHashOf(`track record ${position}`);
+    expect(call("request-signature", [Cl.buffer(hash), Cl.uint(10_000)], wallets[12]).result).toBeOk(expect.anything());
+    const signature = partialSign(keys.shares[position - 1], hash);
+    expect(call("submit-partial-signature", [Cl.buffer(hash), Cl.buffer(signature)], committee[position - 1]).result).toBeOk(expect.anything());
+    expect(signerInfo(committee[position - 1])!["performance-metrics"]).toMatchObject({ "total-signatures": 1n, "signing-speed": 1n });
+  }
+  return committee;
 }
 
 /** Misses one signing request: `member` of the active epoch is penalized for liveness. */
@@ -71,8 +92,8 @@ describe("update-metrics", () => {
 
     const { result, events } = update(signer, 2n, 90n, 80n);
     const height = BigInt(simnet.blockHeight);
-    // 40 * 90 + 40 * 80 + 20 * (100 / 2) = 3600 + 3200 + 1000
-    expect(result).toBeOk(Cl.uint(7800));
+    // 40 * 90 + 40 * 80 + 20 * (100 / 2) = 3600 + 3200 + 1000 = 7800, - 5000 (no partial yet)
+    expect(result).toBeOk(Cl.uint(2800));
     const metrics = {
       "signing-speed": 2n,
       uptime: 90n,
@@ -85,13 +106,13 @@ describe("update-metrics", () => {
       topic: "metrics-updated",
       signer,
       "performance-metrics": metrics,
-      "reputation-score": 7800n,
+      "reputation-score": 2800n,
     });
     expect(stxTransfers(events)).toEqual([]);
     expect(stxBalance(contractPrincipal)).toBe(contractBefore);
     expect(stxBalance(deployer)).toBe(ownerBefore);
-    expect(signerInfo(signer)).toEqual({ ...before, "reputation-score": 7800n, "performance-metrics": metrics });
-    expect(reputation(signer)).toEqual({ ok: 7800n });
+    expect(signerInfo(signer)).toEqual({ ...before, "reputation-score": 2800n, "performance-metrics": metrics });
+    expect(reputation(signer)).toEqual({ ok: 2800n });
     expectBalancedBooks();
   });
 
@@ -101,8 +122,9 @@ describe("update-metrics", () => {
     registerSigners([signer]);
     expect(call("register-watchtower", [], tower).result).toBeOk(Cl.bool(true));
     const { result, events } = update(signer, 4n, 100n, 100n, tower);
-    expect(result).toBeOk(Cl.uint(8500));
-    expect(printed(events, "metrics-updated")).toMatchObject({ signer, "reputation-score": 8500n });
+    // 4000 + 4000 + 20 * 25 = 8500, - 5000 (no partial yet)
+    expect(result).toBeOk(Cl.uint(3500));
+    expect(printed(events, "metrics-updated")).toMatchObject({ signer, "reputation-score": 3500n });
     expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ "signing-speed": 4n, uptime: 100n, accuracy: 100n });
   });
 
@@ -148,8 +170,8 @@ describe("update-metrics", () => {
   it("accepts the range limits exactly (signing-speed 100000, uptime 100, accuracy 100)", () => {
     initialize();
     registerSigners([wallets[0]]);
-    // speed-score = 100 / 100000 = 0: 4000 + 4000 + 0
-    expect(update(wallets[0], 100_000n, 100n, 100n).result).toBeOk(Cl.uint(8000));
+    // speed-score = 100 / 100000 = 0: 4000 + 4000 + 0 = 8000, - 5000 (no partial yet)
+    expect(update(wallets[0], 100_000n, 100n, 100n).result).toBeOk(Cl.uint(3000));
     expect(signerInfo(wallets[0])!["performance-metrics"]).toMatchObject({ "signing-speed": 100_000n, uptime: 100n, accuracy: 100n });
   });
 
@@ -171,20 +193,27 @@ describe("update-metrics", () => {
   });
 
   it("keeps the signature counters, stake and slashing history", () => {
-    initialize();
-    registerSigners([wallets[0]]);
-    const before = recordOf(wallets[0])!;
-    update(wallets[0], 3n, 10n, 20n);
-    expect(recordOf(wallets[0])).toEqual({
+    const [member] = withTrackRecord([1]);
+    missOneRequest(member, "a missed request");
+    const before = recordOf(member)!;
+    expect(before).toMatchObject({
+      stake: 99_000_000n,
+      "performance-metrics": { "total-signatures": 1n, "valid-signatures": 1n },
+      "slashing-history": { "total-slashes": 1n, "slashed-amount": 1_000_000n },
+    });
+    expect(update(member, 3n, 10n, 20n).result).toBeOk(Cl.uint(360));
+    expect(recordOf(member)).toEqual({
       ...before,
-      "reputation-score": 400n + 800n + 660n,
+      "reputation-score": 400n + 800n + 660n - 1500n, // 40 * 10 + 40 * 20 + 20 * 33 - one slash
       "performance-metrics": { ...before["performance-metrics"], "signing-speed": 3n, uptime: 10n, accuracy: 20n },
     });
+    expectBalancedBooks();
   });
 });
 
 describe("compute-reputation, through update-metrics", () => {
-  // [signing-speed, uptime, accuracy, expected reputation], worked by hand from the formula.
+  // [signing-speed, uptime, accuracy, expected reputation], worked by hand from the formula, for
+  // a signer with one partial (nothing withheld) and no slash.
   const worked: [bigint, bigint, bigint, bigint][] = [
     [1n, 100n, 100n, 10000n], // speed-score 100: the maximum
     [2n, 100n, 100n, 9000n], //  speed-score 50
@@ -198,11 +227,10 @@ describe("compute-reputation, through update-metrics", () => {
 
   for (const [speed, uptime, accuracy, expected] of worked) {
     it(`speed ${speed}, uptime ${uptime}, accuracy ${accuracy} gives ${expected}`, () => {
-      initialize();
-      registerSigners([wallets[0]]);
-      expect(update(wallets[0], speed, uptime, accuracy).result).toBeOk(Cl.uint(expected));
-      expect(reputation(wallets[0])).toEqual({ ok: expected });
-      expect(signerInfo(wallets[0])!["reputation-score"]).toBe(expected);
+      const [member] = withTrackRecord([1]);
+      expect(update(member, speed, uptime, accuracy).result).toBeOk(Cl.uint(expected));
+      expect(reputation(member)).toEqual({ ok: expected });
+      expect(signerInfo(member)!["reputation-score"]).toBe(expected);
     });
   }
 
@@ -214,13 +242,13 @@ describe("compute-reputation, through update-metrics", () => {
   });
 
   it("takes 1500 per slash, recomputed on the next update, floored at 0", () => {
-    const committee = activeEpoch(wallets.slice(0, 5), thresholdKeys(3, 5, "metrics"));
+    const committee = withTrackRecord([1, 2]);
     const member = committee[0];
     missOneRequest(member, "first missed request");
     let info = signerInfo(member)!;
     expect(info["slashing-history"]["total-slashes"]).toBe(1n);
-    // The penalty itself recomputes: uptime 100 - 10, speed 0, accuracy 100: 3600 + 4000 + 2000 - 1500.
-    expect(info["performance-metrics"]).toMatchObject({ uptime: 90n, accuracy: 100n, "signing-speed": 0n });
+    // The penalty itself recomputes: uptime 100 - 10, speed 1, accuracy 100: 3600 + 4000 + 2000 - 1500.
+    expect(info["performance-metrics"]).toMatchObject({ uptime: 90n, accuracy: 100n, "signing-speed": 1n });
     expect(reputation(member)).toEqual({ ok: 8100n });
     expect(update(member, 1n, 100n, 100n).result).toBeOk(Cl.uint(10000 - 1500));
 
@@ -235,7 +263,7 @@ describe("compute-reputation, through update-metrics", () => {
     expect(result).toBeOk(Cl.uint(0));
     expect(printed(events, "metrics-updated")).toMatchObject({ signer: member, "reputation-score": 0n });
     expect(reputation(member)).toEqual({ ok: 0n });
-    // A signer without slashes and the same metrics keeps its base.
+    // A signer with a partial, without slashes and with the same metrics keeps its base.
     expect(update(committee[1], 200n, 10n, 0n).result).toBeOk(Cl.uint(400));
     expectBalancedBooks();
   });
@@ -245,9 +273,10 @@ describe("get-reputation", () => {
   it("returns the stored score as ok", () => {
     initialize();
     registerSigners([wallets[0], wallets[1]]);
-    update(wallets[1], 2n, 100n, 100n);
+    // 4000 + 4000 + 20 * 50 = 9000, - 5000 (no partial yet)
+    expect(update(wallets[1], 2n, 100n, 100n).result).toBeOk(Cl.uint(4000));
     expect(read("get-reputation", [Cl.principal(wallets[0])])).toBeOk(Cl.uint(5000));
-    expect(read("get-reputation", [Cl.principal(wallets[1])])).toBeOk(Cl.uint(9000));
+    expect(read("get-reputation", [Cl.principal(wallets[1])])).toBeOk(Cl.uint(4000));
   });
 
   it("is ERR-NOT-REGISTERED for an unknown signer", () => {

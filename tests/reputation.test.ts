@@ -2,9 +2,11 @@
 //   base        = 40 * uptime + 40 * accuracy + 20 * speed-score   (uptime, accuracy in percent)
 //   speed-score = 100 / max(signing-speed, 1)                       (integer division)
 //   penalty     = 1500 * total-slashes
+//               + 5000 while total-signatures = 0                   (no track record yet)
 //   reputation  = base - min(base, penalty)                         (0..10000)
-// A new signer starts at the neutral 5000 until its first metric change; committees take only
-// signers with reputation >= min-reputation (2000).
+// A new signer registers at the neutral 5000 (its default metrics score 10000 - 5000); any
+// fault before its first partial lowers it. Committees take only signers with reputation >=
+// min-reputation (2000).
 import { afterEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
@@ -71,8 +73,12 @@ describe("compute-reputation", () => {
   });
 
   it("follows the weighted formula for any measured metrics", () => {
-    initialize();
-    registerSigners([wallets[0]]);
+    const committee = activeEpoch(wallets.slice(0, 5), keys);
+    const member = committee[0];
+    // One partial first: a track record, so nothing is withheld.
+    const warmup = request("warm-up");
+    expect(sign(committee, warmup.message, 1).result).toBeOk(Cl.uint(1));
+    expect(signerInfo(member)!["performance-metrics"]["total-signatures"]).toBe(1n);
     const table: [number, number, number, bigint][] = [
       // speed, uptime, accuracy -> reputation
       [0, 100, 100, 10_000n], // speed 0 counts as 1 block: speed-score 100
@@ -84,8 +90,8 @@ describe("compute-reputation", () => {
       [100_000, 0, 0, 0n],
     ];
     for (const [speed, uptime, accuracy, expected] of table) {
-      expect(setMetrics(wallets[0], speed, uptime, accuracy), `speed ${speed}, uptime ${uptime}, accuracy ${accuracy}`).toBe(expected);
-      expect(signerInfo(wallets[0])!["reputation-score"]).toBe(expected);
+      expect(setMetrics(member, speed, uptime, accuracy), `speed ${speed}, uptime ${uptime}, accuracy ${accuracy}`).toBe(expected);
+      expect(signerInfo(member)!["reputation-score"]).toBe(expected);
     }
   });
 
@@ -134,15 +140,84 @@ describe("compute-reputation", () => {
   });
 });
 
+describe("compute-reputation: no track record yet (total-signatures 0)", () => {
+  it("registers a new signer at 5000, exactly its default metrics' score: 10000 - 5000 withheld", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    expect(reputation(wallets[0])).toEqual({ ok: 5000n });
+    // Re-measuring the registration defaults (speed 0, uptime 100, accuracy 100) changes nothing:
+    // 40 * 100 + 40 * 100 + 20 * 100 = 10000, - 5000 = 5000.
+    const { result, events } = call(
+      "update-metrics",
+      [Cl.principal(wallets[0]), Cl.uint(0), Cl.uint(100), Cl.uint(100)],
+      deployer,
+    );
+    expect(result).toBeOk(Cl.uint(5000));
+    expect(printed(events, "metrics-updated")).toMatchObject({ signer: wallets[0], "reputation-score": 5000n });
+    expect(signerInfo(wallets[0])).toMatchObject({
+      "reputation-score": 5000n,
+      "performance-metrics": { "signing-speed": 0n, uptime: 100n, accuracy: 100n, "total-signatures": 0n },
+    });
+  });
+
+  it("withholds 5000 from a fresh signer's measured metrics, floored at 0", () => {
+    initialize();
+    registerSigners([wallets[0]]);
+    // 40 * 90 + 40 * 95 + 20 * (100 / 2) = 3600 + 3800 + 1000 = 8400, - 5000 = 3400
+    expect(setMetrics(wallets[0], 2, 90, 95)).toBe(3400n);
+    expect(reputation(wallets[0])).toEqual({ ok: 3400n });
+    // 0 + 0 + 20 * 50 = 1000 < 5000: floored at 0
+    expect(setMetrics(wallets[0], 2, 0, 0)).toBe(0n);
+    expect(signerInfo(wallets[0])!["reputation-score"]).toBe(0n);
+  });
+
+  it("lowers a fresh committee member that misses a signature below the neutral 5000", () => {
+    const committee = activeEpoch(wallets.slice(0, 5), keys);
+    const member = committee[4];
+    expect(signerInfo(member)).toMatchObject({ "reputation-score": 5000n, "performance-metrics": { "total-signatures": 0n } });
+    const missed = request("missed by a new member");
+    nextCallAt(missed.deadline + 1n);
+    const { result, events } = call("penalize-missed-signature", [Cl.buffer(missed.message), Cl.principal(member)], notifier);
+    expect(result).toBeOk(Cl.uint(1_000_000)); // 1% of 100 STX
+    // uptime 100 - 10: 40 * 90 + 40 * 100 + 20 * 100 = 9600, - 1500 (one slash) - 5000 = 3100
+    expect(printed(events, "metrics-updated")).toMatchObject({ signer: member, "reputation-score": 3100n });
+    expect(signerInfo(member)).toMatchObject({
+      "reputation-score": 3100n,
+      "performance-metrics": { uptime: 90n, "total-signatures": 0n },
+      "slashing-history": { "total-slashes": 1n },
+    });
+    expect(reputation(member)).toEqual({ ok: 3100n });
+  });
+
+  it("stops withholding the 5000 at the signer's first partial", () => {
+    const committee = activeEpoch(wallets.slice(0, 5), keys);
+    const member = committee[0];
+    // 40 * 90 + 40 * 100 + 20 * (100 / 2) = 3600 + 4000 + 1000 = 8600, - 5000 = 3600
+    expect(setMetrics(member, 2, 90, 100)).toBe(3600n);
+    const first = request("first partial");
+    nextCallAt(BigInt(simnet.blockHeight) + 2n); // 2 blocks after the request: speed 2 again
+    const { result, events } = sign(committee, first.message, 1);
+    expect(result).toBeOk(Cl.uint(1));
+    // Same metrics (speed 2, uptime 90, accuracy 1 * 100 / 1), nothing withheld: 8600
+    expect(printed(events, "metrics-updated")).toMatchObject({ signer: member, "reputation-score": 8600n });
+    expect(signerInfo(member)).toMatchObject({
+      "reputation-score": 8600n,
+      "performance-metrics": { "signing-speed": 2n, uptime: 90n, accuracy: 100n, "total-signatures": 1n, "valid-signatures": 1n },
+    });
+  });
+});
+
 describe("rotate-signers", () => {
   it("excludes a signer below min-reputation (2000) and admits one exactly at it", () => {
     initialize();
     const signers = wallets.slice(0, 6);
     registerSigners(signers);
-    // 40 * 33 + 0 + 20 * (100 / 3) = 1980: below the floor, though registered first
-    expect(setMetrics(signers[0], 3, 33, 0)).toBe(1980n);
-    // 0 + 0 + 20 * 100 = 2000: exactly the floor
-    expect(setMetrics(signers[1], 1, 0, 0)).toBe(2000n);
+    // No partials yet, so 5000 is withheld from each measured score.
+    // 40 * 79 + 40 * 79 + 20 * (100 / 3) = 3160 + 3160 + 660 = 6980, - 5000 = 1980: below the
+    // floor, though registered first
+    expect(setMetrics(signers[0], 3, 79, 79)).toBe(1980n);
+    // 40 * 100 + 40 * 25 + 20 * 100 = 4000 + 1000 + 2000 = 7000, - 5000 = 2000: exactly the floor
+    expect(setMetrics(signers[1], 1, 100, 25)).toBe(2000n);
 
     const { result, events } = call("rotate-signers", [], wallets[9]);
     expect(result).toBeOk(Cl.uint(1));

@@ -61,6 +61,7 @@ interface Request {
   "aggregate-signature": string | null;
   aggregator: string | null;
   "finalized-at": bigint;
+  "fee-paid": boolean;
   refunded: boolean;
 }
 
@@ -192,6 +193,7 @@ describe("request-signature", () => {
       "aggregate-signature": null,
       aggregator: null,
       "finalized-at": 0n,
+      "fee-paid": false,
       refunded: false,
     });
     expect(printed(requested.events, "signature-requested")).toEqual({
@@ -355,7 +357,8 @@ describe("submit-partial-signature", () => {
   it("recomputes accuracy as valid-signatures * 100 / total-signatures", () => {
     const { sign } = network();
     // A measured accuracy of 50% with no partials yet is replaced by the counted one.
-    expect(call("update-metrics", [Cl.principal(w1), Cl.uint(10), Cl.uint(100), Cl.uint(50)], deployer).result).toBeOk(Cl.uint(6200));
+    // 40 * 100 + 40 * 50 + 20 * (100 / 10) = 6200, - 5000 withheld until the first partial
+    expect(call("update-metrics", [Cl.principal(w1), Cl.uint(10), Cl.uint(100), Cl.uint(50)], deployer).result).toBeOk(Cl.uint(1200));
     const hash = messageHashOf("accuracy");
     requestSignature(hash, MIN_FEE);
     expect(sign(hash, 1).response.result).toBeOk(Cl.uint(1));
@@ -385,7 +388,7 @@ describe("submit-aggregate-signature", () => {
     const refused = submitAggregate(hash, tooFew);
     expect(refused.result).toBeErr(Cl.uint(ERR_THRESHOLD_NOT_MET));
     expect(prints(refused.events)).toEqual([]);
-    expect(requestOf(hash)).toMatchObject({ "aggregate-signature": null, aggregator: null, "partial-count": 2n });
+    expect(requestOf(hash)).toMatchObject({ "aggregate-signature": null, aggregator: null, "partial-count": 2n, "fee-paid": false });
     expect(read("get-rewards", [Cl.principal(w1)])).toBeUint(0);
     expect(accounting()["pending-fees"]).toBe(3000n);
     expectBalancedBooks();
@@ -434,6 +437,7 @@ describe("submit-aggregate-signature", () => {
       "aggregate-signature": hex(aggregate),
       aggregator: deployer,
       "finalized-at": BigInt(simnet.blockHeight),
+      "fee-paid": true,
     });
     expect(printed(accepted.events, "signature-finalized")).toEqual({
       topic: "signature-finalized",

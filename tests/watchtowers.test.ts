@@ -278,8 +278,8 @@ describe("submit-watchtower-report", () => {
     // a new signer has no signatures, so none can be valid
     expect(report(towers[0], signer, 90, 2, 1).result).toBeErr(Cl.uint(108));
     expect(decode(read("get-watchtower-report", [Cl.principal(towers[0]), Cl.principal(signer), Cl.uint(currentInterval())]))).toBeNull();
-    // the limits themselves are accepted
-    expect(report(towers[0], signer, 100, 100_000, 0).result).toBeOk(Cl.uint(4000n + 4000n + 0n));
+    // the limits themselves are accepted: 4000 + 4000 + 0, - 5000 withheld (no partial yet)
+    expect(report(towers[0], signer, 100, 100_000, 0).result).toBeOk(Cl.uint(4000n + 4000n + 0n - 5000n));
   });
 
   it("refuses valid-signatures above the signer's total-signatures with ERR-INVALID-METRICS", () => {
@@ -332,15 +332,23 @@ describe("submit-watchtower-report", () => {
   });
 
   it("sets uptime and signing-speed to the interval's lower median: one liar (uptime 0) cannot swing it", () => {
-    setup();
+    // The signer has one real partial (a track record), so the raw formula applies.
+    const keys = thresholdKeys(3, 5, "wt-median");
+    const committee = activeEpoch(wallets.slice(5, 10), keys);
+    const signer = committee[0];
+    towers.forEach(register);
+    const message = messageHashOf("wt-median");
+    expect(call("request-signature", [Cl.buffer(message), Cl.uint(1000)], wallets[12]).result).toBeOk(expect.anything());
+    expect(call("submit-partial-signature", [Cl.buffer(message), Cl.buffer(partialSign(keys.shares[0], message))], signer).result).toBeOk(Cl.uint(1));
+    expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ "total-signatures": 1n, "valid-signatures": 1n });
     const interval = currentInterval();
-    // honest: 95 / 3 blocks
-    report(towers[0], signer, 95, 3, 0);
+    // honest: 95 / 3 blocks / 1 valid
+    report(towers[0], signer, 95, 3, 1);
     expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ uptime: 95n, "signing-speed": 3n });
-    // honest: 90 / 2 blocks; lower median of [90, 95] is 90, of [2, 3] is 2
-    report(towers[1], signer, 90, 2, 0);
+    // honest: 90 / 2 blocks / 1 valid; lower median of [90, 95] is 90, of [2, 3] is 2
+    report(towers[1], signer, 90, 2, 1);
     expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ uptime: 90n, "signing-speed": 2n });
-    // the liar: 0 / 100000 blocks; the medians of three stay with the honest values
+    // the liar: 0 / 100000 blocks / 0 valid; the medians of three stay with the honest values
     const { result, events } = report(towers[2], signer, 0, 100_000, 0);
     // reputation = 40 * 90 + 40 * 100 + 20 * (100 / 3) = 3600 + 4000 + 660
     expect(result).toBeOk(Cl.uint(8260));
@@ -352,7 +360,7 @@ describe("submit-watchtower-report", () => {
     expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval)]))).toEqual({
       uptimes: [0n, 90n, 95n],
       speeds: [2n, 3n, 100_000n],
-      valids: [0n, 0n, 0n],
+      valids: [0n, 1n, 1n],
     });
     expect(printed(events, "watchtower-report")).toEqual({
       topic: "watchtower-report",
@@ -396,15 +404,15 @@ describe("update-metrics", () => {
     registerSigners([wallets[5]]);
     register(wallets[0]);
     const { result, events } = call("update-metrics", [Cl.principal(wallets[5]), Cl.uint(4), Cl.uint(80), Cl.uint(70)], wallets[0]);
-    // 40 * 80 + 40 * 70 + 20 * (100 / 4)
-    expect(result).toBeOk(Cl.uint(3200 + 2800 + 500));
+    // 40 * 80 + 40 * 70 + 20 * (100 / 4) = 6500, - 5000 withheld (no partial yet)
+    expect(result).toBeOk(Cl.uint(3200 + 2800 + 500 - 5000));
     const info = signerInfo(wallets[5])!;
     expect(info["performance-metrics"]).toMatchObject({ "signing-speed": 4n, uptime: 80n, accuracy: 70n });
-    expect(info["reputation-score"]).toBe(6500n);
+    expect(info["reputation-score"]).toBe(1500n);
     expect(printed(events, "metrics-updated")).toMatchObject({
       topic: "metrics-updated",
       signer: wallets[5],
-      "reputation-score": 6500n,
+      "reputation-score": 1500n,
       "performance-metrics": expect.objectContaining({ "signing-speed": 4n, uptime: 80n, accuracy: 70n }),
     });
   });
