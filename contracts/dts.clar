@@ -1049,6 +1049,7 @@
 ;; epoch's group key. At watchtower-quorum distinct claims within claim-window the aggregate
 ;; is removed, so that anyone can submit a valid one (the fee is not paid twice), and the
 ;; confirming watchtowers gain accuracy-score. Aggregators are not bonded: nothing is slashed.
+;; A claim that missed its window is replaced by a fresh one, so junk can always be rejected.
 (define-public (report-invalid-aggregate (message-hash (buff 32)))
   (let (
     (active (try! (check-active)))
@@ -1057,17 +1058,19 @@
     (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
     (aggregate (unwrap! (get aggregate-signature request) ERR-NOT-PENALIZABLE))
     (key {message-hash: message-hash, aggregate: aggregate})
-    (claim (default-to {claimants: (list), opened-at: stacks-block-height} (map-get? aggregate-claims key)))
+    (fresh {claimants: (list), opened-at: stacks-block-height})
+    (claim (match (map-get? aggregate-claims key)
+             open (if (<= stacks-block-height (+ (get opened-at open) (param "claim-window"))) open fresh)
+             fresh))
     (claimants (unwrap! (as-max-len? (append (get claimants claim) tx-sender) u32) ERR-WATCHTOWER-LIMIT))
     (confirms (>= (len claimants) (param "watchtower-quorum"))))
     (asserts! (is-none (index-of? (get claimants claim) tx-sender)) ERR-ALREADY-REPORTED)
-    (asserts! (<= stacks-block-height (+ (get opened-at claim) (param "claim-window"))) ERR-CLAIM-EXPIRED)
     (print {topic: "invalid-aggregate-claim", message-hash: message-hash, aggregate: aggregate,
             watchtower: tx-sender, claims: (len claimants), confirmed: confirms})
     (if confirms
       (begin
         (map-delete aggregate-claims key)
-        (map-set requests message-hash (merge request {aggregate-signature: none, aggregator: none}))
+        (map-set requests message-hash (merge request {aggregate-signature: none, aggregator: none, finalized-at: u0}))
         (fold reward-confirmer claimants {share: u0, paid: u0})
         (print {topic: "aggregate-rejected", message-hash: message-hash, aggregate: aggregate,
                 aggregator: (get aggregator request), claimants: claimants})
