@@ -1,7 +1,8 @@
 // Shared helpers for the contract suites on simnet: accounts, real BLS12-381 keys,
 // decoding of Clarity values, events, balances and the accounting invariant.
 import { expect } from "vitest";
-import { Cl, ClarityType, type ClarityValue } from "@stacks/transactions";
+import { Cl, privateKeyToAddress, type ClarityValue } from "@stacks/transactions";
+import { decode, type Plain } from "../src/chain/clarity.js";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { sha256, sha384 } from "@noble/hashes/sha2.js";
 
@@ -25,41 +26,7 @@ export function read(fn: string, args: ClarityValue[] = [], sender: string = dep
 
 // ---- Clarity values to plain JS --------------------------------------------------------
 
-export type Plain = bigint | boolean | string | null | Plain[] | { [key: string]: Plain };
-
-/** Decodes a Clarity value: uint/int to bigint, buffers to 0x-hex, optionals to value or null,
- *  responses to {ok} / {err}, tuples to objects, lists to arrays. */
-export function decode(value: ClarityValue): Plain {
-  switch (value.type) {
-    case ClarityType.UInt:
-    case ClarityType.Int:
-      return BigInt(value.value);
-    case ClarityType.BoolTrue:
-      return true;
-    case ClarityType.BoolFalse:
-      return false;
-    case ClarityType.Buffer:
-      return `0x${value.value}`;
-    case ClarityType.StringASCII:
-    case ClarityType.StringUTF8:
-      return value.value;
-    case ClarityType.PrincipalStandard:
-    case ClarityType.PrincipalContract:
-      return value.value;
-    case ClarityType.OptionalNone:
-      return null;
-    case ClarityType.OptionalSome:
-      return decode(value.value);
-    case ClarityType.ResponseOk:
-      return { ok: decode(value.value) };
-    case ClarityType.ResponseErr:
-      return { err: decode(value.value) };
-    case ClarityType.List:
-      return value.value.map(decode);
-    case ClarityType.Tuple:
-      return Object.fromEntries(Object.entries(value.value).map(([k, v]) => [k, decode(v)]));
-  }
-}
+export { decode, type Plain } from "../src/chain/clarity.js";
 
 export const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString("hex")}`;
 
@@ -85,6 +52,18 @@ export function stxTransfers(events: TxEvent[]) {
   return events
     .filter((e) => e.event === "stx_transfer_event")
     .map((e) => ({ sender: e.data.sender as string, recipient: e.data.recipient as string, amount: BigInt(e.data.amount) }));
+}
+
+// ---- accounts beyond the devnet wallets --------------------------------------------------
+
+/** A fresh simnet address (deterministic per label; a throwaway key), funded by the
+ *  deployer with `amount`. */
+export function freshAccount(label: string, amount: bigint): string {
+  const privateKey = `${hex(sha256(new TextEncoder().encode(`dts-account-${label}`))).slice(2)}01`;
+  const address = privateKeyToAddress(privateKey, "devnet");
+  if (amount > 0n) simnet.transferSTX(amount, address, deployer);
+  expect(stxBalance(address)).toBe(amount);
+  return address;
 }
 
 // ---- balances and accounting ------------------------------------------------------------

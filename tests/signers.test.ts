@@ -1,10 +1,10 @@
 // register-signer: a real BLS identity key and exactly min-stake locked in the contract
 // make a backup signer with a neutral reputation.
 import { describe, expect, it } from "vitest";
-import { Cl, privateKeyToAddress } from "@stacks/transactions";
+import { Cl } from "@stacks/transactions";
 import { tx } from "@stacks/clarinet-sdk";
-import { sha256 } from "@noble/hashes/sha2.js";
 import {
+  freshAccount,
   CONTRACT,
   DEFAULTS,
   badKeys,
@@ -36,14 +36,6 @@ const ERR_SIGNER_LIMIT = 143;
 const MAX_SIGNERS = 128;
 
 const register = (key: Uint8Array, who: string) => call("register-signer", [Cl.buffer(key)], who);
-
-/** A fresh devnet address (deterministic per seed) funded by the deployer with `amount`. */
-function freshAccount(seed: string, amount: bigint): string {
-  const privateKey = `${hex(sha256(new TextEncoder().encode(`dts-account-${seed}`))).slice(2)}01`;
-  const address = privateKeyToAddress(privateKey, "devnet");
-  if (amount > 0n) simnet.transferSTX(amount, address, deployer);
-  return address;
-}
 
 const signerList = () => decode(read("get-signers")) as string[];
 const signerByKey = (key: Uint8Array) => decode(read("get-signer-by-key", [Cl.buffer(key)]));

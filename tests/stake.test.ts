@@ -1,9 +1,9 @@
 // Stake: increase-stake, request-unstake (starts unbonding) and withdraw-stake (after the
 // unbonding period). Real STX move; the books always add up to the contract's balance.
 import { afterEach, describe, expect, it } from "vitest";
-import { Cl, privateKeyToAddress } from "@stacks/transactions";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { Cl } from "@stacks/transactions";
 import {
+  freshAccount,
   DEFAULTS,
   activeEpoch,
   blsKey,
@@ -13,7 +13,6 @@ import {
   decode,
   deployer,
   expectBalancedBooks,
-  hex,
   initialize,
   printed,
   prints,
@@ -47,12 +46,6 @@ function nextCallAt(height: bigint) {
   const gap = Number(height) - simnet.blockHeight - 1;
   if (gap > 0) simnet.mineEmptyBlocks(gap);
   expect(BigInt(simnet.blockHeight) + 1n).toBe(height);
-}
-
-function freshAccount(seed: string, amount: bigint): string {
-  const address = privateKeyToAddress(`${hex(sha256(new TextEncoder().encode(`dts-account-${seed}`))).slice(2)}01`, "devnet");
-  simnet.transferSTX(amount, address, deployer);
-  return address;
 }
 
 /** A refused call: the error, no event, no STX moved, the signer's record unchanged. */

@@ -1,16 +1,15 @@
 // Watchtowers: bonds, leaving and withdrawing, per-interval reports folded into a signer's
 // metrics as medians, and direct metric updates.
 import { afterEach, describe, expect, it } from "vitest";
-import { Cl, getAddressFromPrivateKey } from "@stacks/transactions";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { Cl } from "@stacks/transactions";
 import {
+  freshAccount,
   activeEpoch,
   call,
   contractPrincipal,
   decode,
   deployer,
   expectBalancedBooks,
-  hex,
   initialize,
   messageHashOf,
   partialSign,
@@ -31,14 +30,6 @@ const UNBONDING = 2016n;
 const REPORT_INTERVAL = 144n;
 
 /** A fresh standard address (not one of the devnet wallets), funded by the deployer. */
-function freshAccount(label: string, amount: bigint): string {
-  const privateKey = hex(sha256(new TextEncoder().encode(`dts-watchtower-${label}`))).slice(2) + "01";
-  const address = getAddressFromPrivateKey(privateKey, "testnet");
-  if (amount > 0n) simnet.transferSTX(amount, address, deployer);
-  expect(stxBalance(address)).toBe(amount);
-  return address;
-}
-
 function watchtower(who: string) {
   return decode(read("get-watchtower", [Cl.principal(who)])) as Record<string, any> | null;
 }
