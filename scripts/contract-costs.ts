@@ -73,6 +73,14 @@ function exerciseEverythingElse(chain: SimnetChain, t: number) {
   chain.mine(145);
   chain.mustCall("expire-claim", [Cl.buffer(other), Cl.principal(committee[1])], requester);
 
+  // A junk aggregate that the watchtowers reject (costs do not depend on validity).
+  const junked = messageHash("a junk aggregate");
+  chain.mustCall("request-signature", [Cl.buffer(junked), Cl.uint(5000)], requester);
+  for (const [i, member] of committee.slice(0, t).entries())
+    chain.mustCall("submit-partial-signature", [Cl.buffer(junked), Cl.buffer(partialSign({ index: i + 1, value: 1000n + BigInt(i) }, junked).signature)], member);
+  chain.mustCall("submit-aggregate-signature", [Cl.buffer(junked), Cl.buffer(Uint8Array.from({ length: 96 }, (_, i) => (i === 0 ? 0x80 : i)))], requester);
+  for (const tower of towers) chain.mustCall("report-invalid-aggregate", [Cl.buffer(junked)], tower);
+
   // The next rotation (its period has passed), stake movements of a backup signer, pause,
   // a watchtower leaving.
   // Slashed members fell below min-stake: they top up to stay eligible.
