@@ -343,24 +343,24 @@
     slashing-history: {total-slashes: uint, last-slash-height: uint, slashed-amount: uint},
     registered-at: uint, seq: uint, unbonding: uint, unbonding-release: uint, exiting: bool})
     (bps uint) (reason (string-ascii 16)) (message-hash (buff 32)))
-      (let (
-        (stake (get stake info))
-        (unbonding (get unbonding info))
-        (amount (/ (* (+ stake unbonding) bps) BPS))
-        (from-stake (min-uint amount stake))
-        (from-unbonding (- amount from-stake))
-        (history (get slashing-history info))
-        (new-history {total-slashes: (+ (get total-slashes history) u1),
-                      last-slash-height: stacks-block-height,
-                      slashed-amount: (+ (get slashed-amount history) amount)}))
-        (var-set total-stake (- (var-get total-stake) from-stake))
-        (var-set total-unbonding (- (var-get total-unbonding) from-unbonding))
-        (print {topic: "signer-slashed", signer: who, reason: reason, message-hash: message-hash,
-                amount: amount, stake: (- stake from-stake), unbonding: (- unbonding from-unbonding)})
-        (store-metrics who (merge info {stake: (- stake from-stake),
-                                        unbonding: (- unbonding from-unbonding),
-                                        slashing-history: new-history}))
-        amount))
+  (let (
+    (stake (get stake info))
+    (unbonding (get unbonding info))
+    (amount (/ (* (+ stake unbonding) bps) BPS))
+    (from-stake (min-uint amount stake))
+    (from-unbonding (- amount from-stake))
+    (history (get slashing-history info))
+    (new-history {total-slashes: (+ (get total-slashes history) u1),
+                  last-slash-height: stacks-block-height,
+                  slashed-amount: (+ (get slashed-amount history) amount)}))
+    (var-set total-stake (- (var-get total-stake) from-stake))
+    (var-set total-unbonding (- (var-get total-unbonding) from-unbonding))
+    (print {topic: "signer-slashed", signer: who, reason: reason, message-hash: message-hash,
+            amount: amount, stake: (- stake from-stake), unbonding: (- unbonding from-unbonding)})
+    (store-metrics who (merge info {stake: (- stake from-stake),
+                                    unbonding: (- unbonding from-unbonding),
+                                    slashing-history: new-history}))
+    amount))
 
 ;; --- rotation: rank eligible signers by stake x reputation, ties by registration order ---
 
