@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
   activeEpoch,
+  bytes,
   call,
   combine,
   contractPrincipal,
@@ -15,15 +16,18 @@ import {
   hex,
   junkSignature,
   messageHashOf,
+  nextCallAt,
   partialSign,
   printed,
   prints,
   read,
+  rewardsOf,
   stxBalance,
   stxTransfers,
   thresholdKeys,
   verifyBls,
   wallets,
+  watchtower,
 } from "./helpers";
 
 afterEach(() => expectBalancedBooks());
@@ -83,20 +87,10 @@ function reject(message: Uint8Array) {
   expect(claim(towerB, message).result).toBeOk(Cl.bool(true));
 }
 
-const bytes = (hexString: string) => Uint8Array.from(Buffer.from(hexString.slice(2), "hex"));
 const getRequest = (message: Uint8Array) => decode(read("get-request", [Cl.buffer(message)])) as Record<string, any>;
 const getAggregateClaim = (message: Uint8Array, stored: Uint8Array) =>
   decode(read("get-aggregate-claim", [Cl.buffer(message), Cl.buffer(stored)])) as Record<string, any> | null;
 const storedGroupKey = () => bytes((decode(read("get-epoch", [Cl.uint(1)])) as Record<string, any>)["group-public-key"]);
-const watchtower = (who: string) => decode(read("get-watchtower", [Cl.principal(who)])) as Record<string, any>;
-const rewardsOf = (who: string) => decode(read("get-rewards", [Cl.principal(who)])) as bigint;
-
-/** Mines empty blocks so that the next call runs at `height`. */
-function nextCallAt(height: bigint) {
-  const gap = Number(height) - simnet.blockHeight - 1;
-  expect(gap).toBeGreaterThanOrEqual(0);
-  if (gap > 0) simnet.mineEmptyBlocks(gap);
-}
 
 describe("report-invalid-aggregate", () => {
   it("removes a stored aggregate that does not verify once two watchtowers claim it: aggregate and aggregator back to none, aggregate-rejected printed, no STX moves", () => {
@@ -207,7 +201,7 @@ describe("report-invalid-aggregate", () => {
     expect(call("report-invalid-signature", [Cl.buffer(warmup), Cl.principal(committee[0])], towerA).result).toBeOk(Cl.bool(false));
     simnet.mineEmptyBlocks(Number(CLAIM_WINDOW) + 1);
     expect(call("expire-claim", [Cl.buffer(warmup), Cl.principal(committee[0])], griefer).result).toBeOk(Cl.bool(true));
-    expect(watchtower(towerA)["accuracy-score"]).toBe(90n);
+    expect(watchtower(towerA)!["accuracy-score"]).toBe(90n);
 
     const { message } = griefed("accuracy");
     expect(claim(towerA, message).result).toBeOk(Cl.bool(false));
@@ -219,7 +213,7 @@ describe("report-invalid-aggregate", () => {
     ]);
     expect(watchtower(towerA)).toMatchObject({ "accuracy-score": 95n, "is-active": true });
     expect(watchtower(towerB)).toMatchObject({ "accuracy-score": 100n, "is-active": true });
-    expect(watchtower(towerC)["accuracy-score"]).toBe(100n);
+    expect(watchtower(towerC)!["accuracy-score"]).toBe(100n);
   });
 
   it("records one watchtower's claim alone and changes nothing else", () => {
@@ -234,7 +228,7 @@ describe("report-invalid-aggregate", () => {
     ]);
     expect(getAggregateClaim(message, junk)).toEqual({ claimants: [towerA], "opened-at": BigInt(simnet.blockHeight) });
     expect(getRequest(message)).toEqual(record);
-    expect(watchtower(towerA)["accuracy-score"]).toBe(100n);
+    expect(watchtower(towerA)!["accuracy-score"]).toBe(100n);
     expect(expectBalancedBooks()).toEqual(books);
   });
 
@@ -304,7 +298,7 @@ describe("report-invalid-aggregate", () => {
     const late = claim(towerC, message);
     expect(late.result).toBeErr(Cl.uint(ERR_NOT_PENALIZABLE));
     expect(late.events).toEqual([]);
-    expect(watchtower(towerC)["accuracy-score"]).toBe(100n);
+    expect(watchtower(towerC)!["accuracy-score"]).toBe(100n);
   });
 
   it("refuses the same watchtower twice with ERR-ALREADY-REPORTED", () => {

@@ -10,6 +10,7 @@ import { DkgPhase } from "../src/crypto/dkg-wire.js";
 import {
   activeEpoch,
   blsKeyPair,
+  bytes,
   call,
   combine,
   decode,
@@ -43,7 +44,6 @@ const post = (epoch: number, phase: number, payload: Uint8Array, sender: string)
   call("post-dkg-message", [Cl.uint(epoch), Cl.uint(phase), Cl.buffer(payload)], sender);
 const epochOf = (epoch: number) =>
   decode(read("get-epoch", [Cl.uint(epoch)])) as { committee: string[]; "group-public-key": string | null; "share-public-keys": string[]; status: string };
-const bytes = (hexString: string) => Uint8Array.from(Buffer.from(hexString.slice(2), "hex"));
 const payloadOf = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff);
 
 /** Mines empty blocks so that the next call runs at `height`. */

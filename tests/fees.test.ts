@@ -19,9 +19,11 @@ import {
   printed,
   prints,
   read,
+  rewardsOf,
   stxBalance,
   stxTransfers,
   thresholdKeys,
+  treasury,
   wallets,
 } from "./helpers";
 
@@ -39,8 +41,6 @@ afterEach(() => {
 });
 
 const requestOf = (hash: Uint8Array) => decode(read("get-request", [Cl.buffer(hash)])) as Record<string, any> | null;
-const rewardsOf = (who: string) => decode(read("get-rewards", [Cl.principal(who)])) as bigint;
-const treasury = () => decode(read("get-treasury")) as bigint;
 const accounting = () => decode(read("get-accounting")) as Record<string, bigint>;
 
 /** Mines empty blocks so that the next call runs at `height`. */

@@ -66,6 +66,23 @@ export function freshAccount(label: string, amount: bigint): string {
   return address;
 }
 
+// ---- blocks and common reads ------------------------------------------------------------
+
+/** Mines empty blocks so that the next call runs at block `height`. */
+export function nextCallAt(height: bigint) {
+  const gap = Number(height) - simnet.blockHeight - 1;
+  expect(gap).toBeGreaterThanOrEqual(0);
+  if (gap > 0) simnet.mineEmptyBlocks(gap);
+  expect(BigInt(simnet.blockHeight) + 1n).toBe(height);
+}
+
+/** "0x..." hex (as decode returns buffers) back to bytes. */
+export const bytes = (hexString: string) => Uint8Array.from(Buffer.from(hexString.slice(2), "hex"));
+
+export const rewardsOf = (who: string) => decode(read("get-rewards", [Cl.principal(who)])) as bigint;
+export const treasury = () => decode(read("get-treasury")) as bigint;
+export const watchtower = (who: string) => decode(read("get-watchtower", [Cl.principal(who)])) as Record<string, any> | null;
+
 // ---- balances and accounting ------------------------------------------------------------
 
 export function stxBalance(who: string): bigint {

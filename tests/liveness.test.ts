@@ -12,9 +12,11 @@ import {
   hex,
   junkSignature,
   messageHashOf,
+  nextCallAt,
   partialSign,
   printed,
   read,
+  rewardsOf,
   signerInfo,
   stxBalance,
   stxTransfers,
@@ -58,14 +60,6 @@ function penalize(message: Uint8Array, signer: string, caller = notifier) {
   return call("penalize-missed-signature", [Cl.buffer(message), Cl.principal(signer)], caller);
 }
 
-/** Mines empty blocks so that the next call runs at `height`. */
-function nextCallAt(height: bigint) {
-  const gap = Number(height) - simnet.blockHeight - 1;
-  expect(gap).toBeGreaterThanOrEqual(0);
-  if (gap > 0) simnet.mineEmptyBlocks(gap);
-}
-
-const rewardsOf = (who: string) => decode(read("get-rewards", [Cl.principal(who)])) as bigint;
 const penaltyOf = (message: Uint8Array, signer: string) =>
   decode(read("get-liveness-penalty", [Cl.buffer(message), Cl.principal(signer)])) as bigint | null;
 

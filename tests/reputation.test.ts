@@ -17,6 +17,7 @@ import {
   expectBalancedBooks,
   initialize,
   messageHashOf,
+  nextCallAt,
   partialSign,
   printed,
   read,
@@ -43,13 +44,6 @@ function request(text: string): { message: Uint8Array; deadline: bigint } {
 function sign(committee: string[], message: Uint8Array, index: number) {
   const signature = partialSign(keys.shares[index - 1], message);
   return call("submit-partial-signature", [Cl.buffer(message), Cl.buffer(signature)], committee[index - 1]);
-}
-
-/** Mines empty blocks so that the next call runs at `height`. */
-function nextCallAt(height: bigint) {
-  const gap = Number(height) - simnet.blockHeight - 1;
-  expect(gap).toBeGreaterThanOrEqual(0);
-  if (gap > 0) simnet.mineEmptyBlocks(gap);
 }
 
 /** The owner's direct measurement; returns the recomputed reputation. */

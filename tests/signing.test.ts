@@ -5,9 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
-  type ThresholdKeys,
   activeEpoch,
   badSignatures,
+  bytes,
   call,
   combine,
   contractPrincipal,
@@ -26,6 +26,7 @@ import {
   stxBalance,
   stxTransfers,
   thresholdKeys,
+  type ThresholdKeys,
   verifyBls,
   wallets,
 } from "./helpers";
@@ -65,7 +66,6 @@ interface Request {
   refunded: boolean;
 }
 
-const bytes = (hexString: string) => Uint8Array.from(Buffer.from(hexString.slice(2), "hex"));
 const requestOf = (hash: Uint8Array) => decode(read("get-request", [Cl.buffer(hash)])) as Request | null;
 const partialOf = (hash: Uint8Array, who: string) =>
   decode(read("get-partial-signature", [Cl.buffer(hash), Cl.principal(who)])) as {

@@ -12,16 +12,20 @@ import {
   expectBalancedBooks,
   hex,
   messageHashOf,
+  nextCallAt,
   partialSign,
   printed,
   prints,
   read,
+  rewardsOf,
   signerInfo,
   stxBalance,
   stxTransfers,
   thresholdKeys,
+  treasury,
   verifyBls,
   wallets,
+  watchtower,
 } from "./helpers";
 
 afterEach(() => expectBalancedBooks());
@@ -70,16 +74,6 @@ const getPartial = (message: Uint8Array, index: number) =>
   decode(read("get-partial-signature", [Cl.buffer(message), Cl.principal(committee[index - 1])])) as Record<string, any>;
 const getClaim = (message: Uint8Array, index: number) =>
   decode(read("get-claim", [Cl.buffer(message), Cl.principal(committee[index - 1])])) as Record<string, any> | null;
-const watchtower = (who: string) => decode(read("get-watchtower", [Cl.principal(who)])) as Record<string, any>;
-const rewardsOf = (who: string) => decode(read("get-rewards", [Cl.principal(who)])) as bigint;
-const treasury = () => decode(read("get-treasury")) as bigint;
-
-/** Mines empty blocks so that the next call runs at `height`. */
-function nextCallAt(height: bigint) {
-  const gap = Number(height) - simnet.blockHeight - 1;
-  expect(gap).toBeGreaterThanOrEqual(0);
-  if (gap > 0) simnet.mineEmptyBlocks(gap);
-}
 
 describe("report-invalid-signature", () => {
   it("slashes a partial that is not valid for its share key once two watchtowers confirm it, pays them and drops the partial from the threshold (ERR-THRESHOLD-NOT-MET until another honest partial)", () => {
@@ -95,8 +89,8 @@ describe("report-invalid-signature", () => {
     simnet.mineEmptyBlocks(Number(CLAIM_WINDOW));
     expect(expire(warmup, 2).result).toBeOk(Cl.bool(true));
     expect(expire(warmup, 3).result).toBeOk(Cl.bool(true));
-    expect(watchtower(towerA)["accuracy-score"]).toBe(90n);
-    expect(watchtower(towerB)["accuracy-score"]).toBe(90n);
+    expect(watchtower(towerA)!["accuracy-score"]).toBe(90n);
+    expect(watchtower(towerB)!["accuracy-score"]).toBe(90n);
 
     // Member 1 submits a well-formed G2 point made with the wrong scalar.
     const message = request("the acceptance message");
@@ -167,8 +161,8 @@ describe("report-invalid-signature", () => {
 
     expect(rewardsOf(towerA)).toBe(pool / 2n);
     expect(rewardsOf(towerB)).toBe(pool / 2n);
-    expect(watchtower(towerA)["accuracy-score"]).toBe(95n);
-    expect(watchtower(towerB)["accuracy-score"]).toBe(95n);
+    expect(watchtower(towerA)!["accuracy-score"]).toBe(95n);
+    expect(watchtower(towerB)!["accuracy-score"]).toBe(95n);
     const booksAfter = expectBalancedBooks();
     expect(booksAfter.stakes).toBe(books.stakes - slashed);
     expect(booksAfter.rewards).toBe(books.rewards + pool);
@@ -230,7 +224,7 @@ describe("report-invalid-signature", () => {
     expect(getPartial(message, 1).invalid).toBe(false);
     expect(getRequest(message)["partial-count"]).toBe(1n);
     expect(rewardsOf(towerA)).toBe(0n);
-    expect(watchtower(towerA)["accuracy-score"]).toBe(100n);
+    expect(watchtower(towerA)!["accuracy-score"]).toBe(100n);
     expect(expectBalancedBooks()).toEqual(books);
   });
 
@@ -351,7 +345,7 @@ describe("expire-claim", () => {
     expect(result).toBeErr(Cl.uint(134));
     expect(events).toHaveLength(0);
     expect(getClaim(message, 1)).not.toBeNull();
-    expect(watchtower(towerA)["accuracy-score"]).toBe(100n);
+    expect(watchtower(towerA)!["accuracy-score"]).toBe(100n);
   });
 
   it("refuses a confirmed claim with ERR-ALREADY-FINALIZED", () => {
@@ -363,7 +357,7 @@ describe("expire-claim", () => {
     simnet.mineEmptyBlocks(Number(CLAIM_WINDOW) + 1);
     expect(expire(message, 1).result).toBeErr(Cl.uint(125));
     expect(getClaim(message, 1)).toMatchObject({ confirmed: true });
-    expect(watchtower(towerA)["accuracy-score"]).toBe(100n);
+    expect(watchtower(towerA)!["accuracy-score"]).toBe(100n);
   });
 
   it("after the window lowers each claimant's accuracy-score by 10, clears the claim and slashes nobody", () => {

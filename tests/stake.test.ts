@@ -3,17 +3,18 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
-  freshAccount,
-  DEFAULTS,
   activeEpoch,
   blsKey,
   call,
   config,
   contractPrincipal,
   decode,
+  DEFAULTS,
   deployer,
   expectBalancedBooks,
+  freshAccount,
   initialize,
+  nextCallAt,
   printed,
   prints,
   read,
@@ -40,13 +41,6 @@ const withdraw = (who: string) => call("withdraw-stake", [], who);
 
 /** The release height of an unstake requested by the last call (read after it ran). */
 const lastCallRelease = () => BigInt(simnet.blockHeight) + UNBONDING;
-
-/** Mines empty blocks so that the next call runs at `height`. */
-function nextCallAt(height: bigint) {
-  const gap = Number(height) - simnet.blockHeight - 1;
-  if (gap > 0) simnet.mineEmptyBlocks(gap);
-  expect(BigInt(simnet.blockHeight) + 1n).toBe(height);
-}
 
 /** A refused call: the error, no event, no STX moved, the signer's record unchanged. */
 function expectRefused(result: ReturnType<typeof call>, who: string, code: number, before: ReturnType<typeof recordOf>) {

@@ -3,15 +3,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
-  freshAccount,
   activeEpoch,
   call,
   contractPrincipal,
   decode,
   deployer,
   expectBalancedBooks,
+  freshAccount,
   initialize,
   messageHashOf,
+  nextCallAt,
   partialSign,
   printed,
   read,
@@ -21,6 +22,7 @@ import {
   stxTransfers,
   thresholdKeys,
   wallets,
+  watchtower,
 } from "./helpers";
 
 afterEach(() => expectBalancedBooks());
@@ -30,10 +32,6 @@ const UNBONDING = 2016n;
 const REPORT_INTERVAL = 144n;
 
 /** A fresh standard address (not one of the devnet wallets), funded by the deployer. */
-function watchtower(who: string) {
-  return decode(read("get-watchtower", [Cl.principal(who)])) as Record<string, any> | null;
-}
-
 function watchtowerCount(): bigint {
   return (decode(read("get-network-state")) as Record<string, any>)["watchtower-count"];
 }
@@ -48,13 +46,6 @@ function report(tower: string, signer: string, uptime: number | bigint, speed: n
 }
 
 const currentInterval = () => decode(read("get-current-interval")) as bigint;
-
-/** Mines empty blocks so that the next call runs at `height`. */
-function nextCallAt(height: bigint) {
-  const gap = Number(height) - simnet.blockHeight - 1;
-  expect(gap).toBeGreaterThanOrEqual(0);
-  if (gap > 0) simnet.mineEmptyBlocks(gap);
-}
 
 describe("register-watchtower", () => {
   it("locks exactly the bond, stores a fresh active record and prints the event", () => {
