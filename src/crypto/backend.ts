@@ -69,6 +69,41 @@ function coefficients(count: number, random: RandomSource): bigint[] {
   });
 }
 
+/**
+ * A batch over decoded items: items that fail to decode are listed as malformed (and cannot
+ * be verified); a set of positions verifies one by one or all at once.
+ */
+function preparedBatch<D>(
+  items: readonly BatchItem[],
+  decode: (item: BatchItem) => D,
+  verifyOne: (d: D) => boolean,
+  verifyMany: (ds: D[]) => boolean,
+): PreparedBatch {
+  const malformed: number[] = [];
+  const decoded = items.map((item, i) => {
+    try {
+      return decode(item);
+    } catch (e) {
+      if (!(e instanceof EncodingError)) throw e;
+      malformed.push(i);
+      return undefined;
+    }
+  });
+  const get = (i: number) => {
+    const d = decoded[i];
+    if (d === undefined) throw new EncodingError(`batch item ${i} is malformed and cannot be verified`);
+    return d;
+  };
+  return {
+    malformed,
+    verify(positions) {
+      if (positions.length === 0) return true;
+      const ds = positions.map(get);
+      return ds.length === 1 ? verifyOne(ds[0]!) : verifyMany(ds);
+    },
+  };
+}
+
 /** The pure-JS backend on `@noble/curves`. */
 export const nobleBackend: BlsBackend = Object.freeze({
   name: "noble" as const,
@@ -77,31 +112,15 @@ export const nobleBackend: BlsBackend = Object.freeze({
   decodeSignature: decodeG2,
   prepareBatch(messageHash: Uint8Array, items: readonly BatchItem[], random: RandomSource = defaultRandom): PreparedBatch {
     const hm = hashToG2(messageHash);
-    const malformed: number[] = [];
-    const decoded = items.map((item, i) => {
-      try {
-        return { pk: decodeG1(item.publicKey, "share key"), sig: decodeG2(item.signature, "partial signature") };
-      } catch (e) {
-        if (!(e instanceof EncodingError)) throw e;
-        malformed.push(i);
-        return undefined;
-      }
-    });
-    const get = (i: number) => {
-      const d = decoded[i];
-      if (!d) throw new EncodingError(`batch item ${i} is malformed and cannot be verified`);
-      return d;
-    };
-    return {
-      malformed,
-      verify(positions) {
-        if (positions.length === 0) return true;
-        const ds = positions.map(get);
-        if (ds.length === 1) return pairingCheck(ds[0]!.pk, hm, ds[0]!.sig);
+    return preparedBatch(
+      items,
+      (item) => ({ pk: decodeG1(item.publicKey, "share key"), sig: decodeG2(item.signature, "partial signature") }),
+      (d) => pairingCheck(d.pk, hm, d.sig),
+      (ds) => {
         const r = coefficients(ds.length, random);
         return pairingCheck(msm<G1Point>(ds.map((d) => d.pk), r), hm, msm<G2Point>(ds.map((d) => d.sig), r));
       },
-    };
+    );
   },
 });
 
@@ -160,30 +179,19 @@ function blstBackend(blst: Blst): BlsBackend {
     },
     prepareBatch(messageHash: Uint8Array, items: readonly BatchItem[]): PreparedBatch {
       expectBytes(messageHash, MESSAGE_HASH_LENGTH, "message hash");
-      const malformed: number[] = [];
-      const decoded = items.map((item, i) => {
-        try {
-          return { msg: messageHash, pk: publicKey(item.publicKey), sig: signature(item.signature) };
-        } catch {
-          malformed.push(i);
-          return undefined;
-        }
-      });
-      const get = (i: number) => {
-        const d = decoded[i];
-        if (!d) throw new EncodingError(`batch item ${i} is malformed and cannot be verified`);
-        return d;
-      };
-      return {
-        malformed,
-        verify(positions) {
-          if (positions.length === 0) return true;
-          const sets = positions.map(get);
-          if (sets.length === 1) return blst.verify(messageHash, sets[0]!.pk, sets[0]!.sig);
-          // blst draws its own random 64-bit coefficients for this check.
-          return blst.verifyMultipleAggregateSignatures(sets);
+      return preparedBatch(
+        items,
+        (item) => {
+          try {
+            return { msg: messageHash, pk: publicKey(item.publicKey), sig: signature(item.signature) };
+          } catch (e) {
+            throw new EncodingError(`malformed batch item: ${(e as Error).message}`);
+          }
         },
-      };
+        (d) => blst.verify(messageHash, d.pk, d.sig),
+        // blst draws its own random 64-bit coefficients for this check.
+        (ds) => blst.verifyMultipleAggregateSignatures(ds),
+      );
     },
   });
 }
