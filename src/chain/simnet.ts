@@ -20,9 +20,7 @@ export interface CallOutcome {
   ok: boolean;
   value: Plain;
   events: Record<string, Plain>[];
-  stxTransfers: { sender: string; recipient: string; amount: bigint }[];
   cost: ExecutionCost | null;
-  blockLimit: ExecutionCost | null;
 }
 
 export interface LoggedCall {
@@ -70,18 +68,14 @@ export class SimnetChain {
     const decoded = decode(result.result) as { ok?: Plain; err?: Plain };
     const total = result.costs?.total;
     const limit = result.costs?.limit;
-    this.log.push({ fn, ok: "ok" in decoded, cost: total ? toCost(total) : null, blockLimit: limit ? toCost(limit) : null });
+    this.log.push({ fn, ok: "ok" in decoded, cost: total ?? null, blockLimit: limit ?? null });
     return {
       ok: "ok" in decoded,
       value: "ok" in decoded ? decoded.ok! : decoded.err!,
       events: result.events
         .filter((e) => e.event === "print_event")
         .map((e) => decode(e.data.value as ClarityValue) as Record<string, Plain>),
-      stxTransfers: result.events
-        .filter((e) => e.event === "stx_transfer_event")
-        .map((e) => ({ sender: String(e.data.sender), recipient: String(e.data.recipient), amount: BigInt(String(e.data.amount)) })),
-      cost: total ? toCost(total) : null,
-      blockLimit: limit ? toCost(limit) : null,
+      cost: total ?? null,
     };
   }
 
@@ -125,14 +119,4 @@ function quietly<T>(run: () => T): T {
   } finally {
     console.log = log;
   }
-}
-
-function toCost(c: Record<string, number>): ExecutionCost {
-  return {
-    runtime: c.runtime,
-    readCount: c.readCount ?? c.read_count,
-    readLength: c.readLength ?? c.read_length,
-    writeCount: c.writeCount ?? c.write_count,
-    writeLength: c.writeLength ?? c.write_length,
-  };
 }
