@@ -15,6 +15,11 @@ export default defineConfig({
           include: ["tests/*.test.ts"],
           environment: "clarinet",
           pool: "forks",
+          // One worker, not isolated: the clarinet environment then merges coverage and
+          // costs over every contract suite (each test still gets a fresh simnet), and the
+          // suites run about 4x faster than one worker per file.
+          maxWorkers: 1,
+          isolate: false,
           setupFiles: [vitestSetupFilePath],
           environmentOptions: { clarinet: { ...(await getClarinetVitestsArgv()), includeBootContracts: false, bootContractsPath: "" } },
         },
