@@ -68,9 +68,9 @@ export class SimnetChain {
 
   /** Calls a public function; never throws on a contract error (see `ok`). */
   call(fn: string, args: ClarityValue[], sender: string): CallOutcome {
-    // Each call is mined in a block of its own: the block at the current height.
-    const blockHeight = this.simnet.blockHeight;
     const result = quietly(() => this.simnet.callPublicFn(CONTRACT_NAME, fn, args, sender));
+    // Each call is mined in a block of its own, the new tip (its stacks-block-height).
+    const blockHeight = this.simnet.blockHeight;
     const decoded = decode(result.result) as { ok?: Plain; err?: Plain };
     const total = result.costs?.total;
     const limit = result.costs?.limit;
@@ -138,9 +138,9 @@ export class SimnetBackend implements ChainBackend {
   }
 
   async callPublic(fn: string, args: ClarityValue[], sender: string): Promise<TxOutcome> {
-    const blockHeight = this.chain.simnet.blockHeight;
     const before = this.chain.eventLog.length;
     const outcome = this.chain.call(fn, args, sender);
+    const blockHeight = this.chain.simnet.blockHeight;
     return {
       txid: null,
       ok: outcome.ok,
