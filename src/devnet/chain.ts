@@ -1,0 +1,256 @@
+// The simnet behind the devnet node: opened with or without the dts contract, mined one
+// block at a time, and rebuilt by replay when a block must be re-mined (a transaction that
+// hit a runtime error or broke its post-conditions is rolled back as on a real chain).
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { initSimnet, tx, type ClarityEvent, type Simnet, type Tx } from "@stacks/clarinet-sdk";
+import { Cl, privateKeyToAddress, type ClarityValue } from "@stacks/transactions";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { parse as parseToml } from "smol-toml";
+
+/** The epoch the contract targets (Clarinet.toml); a simnet opened without contracts starts in 2.05. */
+export const EPOCH = "3.3";
+
+/**
+ * Fees are paid to this address, inside the block, just before the transaction runs (a real
+ * chain pays them to the miner). Its key is derived from a public label: it is a devnet
+ * throwaway that holds nothing of value.
+ */
+export const MINER_ADDRESS = privateKeyToAddress(`${bytesToHex(sha256(utf8ToBytes("dts-devnet-miner")))}01`, "devnet");
+
+export interface DevnetAccountInfo {
+  name: string;
+  address: string;
+  mnemonic: string;
+}
+
+/** One transaction of a block: its fee is always paid; `op` runs unless it is aborted. */
+export interface PlannedTx {
+  sender: string;
+  fee: bigint;
+  op: Tx;
+}
+
+export type TxStatus = "success" | "abort_by_response" | "abort_by_post_condition";
+
+export interface TxOutcome {
+  status: TxStatus;
+  result: ClarityValue;
+  events: ClarityEvent[];
+  vmError: string | null;
+}
+
+/** Decides, from a transaction's result and events, whether its post-conditions hold. */
+export type PostConditionCheck = (index: number, result: ClarityValue, events: ClarityEvent[]) => boolean;
+
+type LoggedOp = { kind: "block"; txs: Tx[] } | { kind: "stacks"; count: number } | { kind: "burn"; count: number };
+
+export interface ChainOptions {
+  manifest: string;
+  deployContract: boolean;
+}
+
+export class DevnetChain {
+  private readonly ops: LoggedOp[] = [];
+
+  private constructor(
+    private simnetInstance: Simnet,
+    private readonly options: ChainOptions,
+    private readonly tempDir: string | null,
+    readonly accounts: DevnetAccountInfo[],
+  ) {}
+
+  static async open(options: ChainOptions): Promise<DevnetChain> {
+    const manifest = resolve(options.manifest);
+    const accounts = readAccounts(manifest);
+    let tempDir: string | null = null;
+    if (!options.deployContract) tempDir = emptyProject(manifest);
+    const simnet = await openSimnet(options.deployContract ? manifest : join(tempDir!, "Clarinet.toml"), !options.deployContract);
+    const addresses = simnet.getAccounts();
+    const withAddresses = accounts.map((a) => {
+      const address = addresses.get(a.name);
+      if (!address) throw new Error(`account ${a.name} of settings/Devnet.toml is unknown to the simnet`);
+      return { ...a, address };
+    });
+    return new DevnetChain(simnet, { ...options, manifest }, tempDir, withAddresses);
+  }
+
+  get simnet(): Simnet {
+    return this.simnetInstance;
+  }
+
+  get deployer(): string {
+    return this.simnetInstance.deployer;
+  }
+
+  get stacksHeight(): number {
+    return this.simnetInstance.blockHeight;
+  }
+
+  get burnHeight(): number {
+    return this.simnetInstance.burnBlockHeight;
+  }
+
+  stxBalance(principal: string): bigint {
+    return this.simnetInstance.getAssetsMap().get("STX")?.get(principal) ?? 0n;
+  }
+
+  /** Advances `count` Stacks blocks with no transactions (burn height unchanged). */
+  mineEmptyStacksBlocks(count: number): void {
+    if (count <= 0) return;
+    quietly(() => this.simnetInstance.mineEmptyStacksBlocks(count));
+    this.logEmpty("stacks", count);
+  }
+
+  /** Advances `count` Bitcoin blocks; each also starts a tenure with one Stacks block. */
+  mineEmptyBurnBlocks(count: number): void {
+    if (count <= 0) return;
+    quietly(() => this.simnetInstance.mineEmptyBurnBlocks(count));
+    this.logEmpty("burn", count);
+  }
+
+  /**
+   * Mines one Stacks block with these transactions, in order. Each pays its fee to
+   * MINER_ADDRESS first. A transaction that hits a runtime error, or whose post-conditions
+   * fail, keeps its fee and nonce but none of its effects: the simnet is rebuilt and the
+   * block mined again without it.
+   */
+  async mineBlock(planned: PlannedTx[], checkPostConditions: PostConditionCheck): Promise<TxOutcome[]> {
+    const aborted = new Map<number, TxOutcome>();
+    for (let attempt = 0; attempt <= planned.length; attempt++) {
+      const ops: Tx[] = [];
+      const opIndex: (number | null)[] = [];
+      const cumulativeFees: bigint[] = [];
+      let fees = 0n;
+      planned.forEach((p, i) => {
+        if (p.fee > 0n) ops.push(tx.transferSTX(Number(p.fee), MINER_ADDRESS, p.sender));
+        fees += p.fee;
+        cumulativeFees.push(fees);
+        if (aborted.has(i)) {
+          opIndex.push(null);
+        } else {
+          opIndex.push(ops.length);
+          ops.push(p.op);
+        }
+      });
+      const minerBefore = this.stxBalance(MINER_ADDRESS);
+      let results;
+      try {
+        results = quietly(() => this.simnetInstance.mineBlock(ops));
+      } catch (error) {
+        // The simnet committed the transactions before the failing one and stopped there;
+        // the fees paid so far tell which one failed.
+        const paid = this.stxBalance(MINER_ADDRESS) - minerBefore;
+        let failed = cumulativeFees.findIndex((c, i) => c === paid && !aborted.has(i));
+        if (failed < 0) failed = planned.findIndex((_, i) => !aborted.has(i) && cumulativeFees[i] >= paid);
+        if (failed < 0) throw error;
+        aborted.set(failed, {
+          status: "abort_by_response",
+          result: Cl.error(Cl.none()),
+          events: [],
+          vmError: error instanceof Error ? error.message : String(error),
+        });
+        await this.rebuild();
+        continue;
+      }
+      const outcomes: TxOutcome[] = [];
+      let violated = false;
+      planned.forEach((_, i) => {
+        const at = opIndex[i];
+        if (at === null) {
+          outcomes.push(aborted.get(i)!);
+          return;
+        }
+        const r = results[at];
+        const ok = r.result.type !== "err";
+        if (!checkPostConditions(i, r.result, r.events)) {
+          aborted.set(i, { status: "abort_by_post_condition", result: r.result, events: [], vmError: null });
+          violated = true;
+        }
+        outcomes.push({ status: ok ? "success" : "abort_by_response", result: r.result, events: r.events, vmError: null });
+      });
+      if (violated) {
+        await this.rebuild();
+        continue;
+      }
+      this.ops.push({ kind: "block", txs: ops });
+      return outcomes;
+    }
+    throw new Error("devnet: a block could not be mined (every transaction aborted)");
+  }
+
+  /** Read-only call; throws on a runtime error or a function that is not read-only. */
+  callReadOnly(contractId: string, fn: string, args: ClarityValue[], sender: string): ClarityValue {
+    return quietly(() => this.simnetInstance.callReadOnlyFn(contractId, fn, args, sender)).result;
+  }
+
+  async close(): Promise<void> {
+    if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
+  }
+
+  private logEmpty(kind: "stacks" | "burn", count: number): void {
+    const last = this.ops[this.ops.length - 1];
+    if (last && last.kind === kind) last.count += count;
+    else this.ops.push({ kind, count });
+  }
+
+  /** A fresh simnet with every block mined so far replayed. */
+  private async rebuild(): Promise<void> {
+    const manifest = this.options.deployContract ? this.options.manifest : join(this.tempDir!, "Clarinet.toml");
+    const simnet = await openSimnet(manifest, !this.options.deployContract);
+    quietly(() => {
+      for (const op of this.ops) {
+        if (op.kind === "block") simnet.mineBlock(op.txs);
+        else if (op.kind === "stacks") simnet.mineEmptyStacksBlocks(op.count);
+        else simnet.mineEmptyBurnBlocks(op.count);
+      }
+    });
+    this.simnetInstance = simnet;
+  }
+}
+
+async function openSimnet(manifest: string, setEpoch: boolean): Promise<Simnet> {
+  const log = console.log;
+  console.log = () => {};
+  try {
+    const simnet = await initSimnet(manifest, true, { trackCosts: false, trackCoverage: false });
+    if (setEpoch) simnet.setEpoch(EPOCH);
+    return simnet;
+  } finally {
+    console.log = log;
+  }
+}
+
+/**
+ * A temporary Clarinet project with the same accounts and no contracts: the SDK deploys
+ * every contract of a manifest, so a manifest without `dts` is the way to a simnet without it.
+ */
+function emptyProject(manifest: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "dts-devnet-"));
+  mkdirSync(join(dir, "settings"));
+  copyFileSync(join(dirname(manifest), "settings", "Devnet.toml"), join(dir, "settings", "Devnet.toml"));
+  writeFileSync(join(dir, "Clarinet.toml"), '[project]\nname = "dts-devnet"\nrequirements = []\ntelemetry = false\n\n[contracts]\n');
+  return dir;
+}
+
+function readAccounts(manifest: string): DevnetAccountInfo[] {
+  const path = join(dirname(manifest), "settings", "Devnet.toml");
+  const settings = parseToml(readFileSync(path, "utf8")) as { accounts?: Record<string, { mnemonic?: string }> };
+  return Object.entries(settings.accounts ?? {}).map(([name, a]) => {
+    if (typeof a.mnemonic !== "string") throw new Error(`${path}: account ${name} has no mnemonic`);
+    return { name, address: "", mnemonic: a.mnemonic };
+  });
+}
+
+/** The simnet echoes print events (and deployment messages) to console.log; keep stdout clean. */
+export function quietly<T>(run: () => T): T {
+  const log = console.log;
+  console.log = () => {};
+  try {
+    return run();
+  } finally {
+    console.log = log;
+  }
+}
