@@ -4,8 +4,14 @@
 ;; signature. It enforces what it can check itself (who may call, stake and balances,
 ;; deadlines, one partial per member, counts against the threshold, byte lengths and
 ;; point-encoding flags, that a reshared group key equals the old one, liveness faults).
-;; Signer nodes and watchtowers verify BLS off-chain; an invalid partial is adjudicated by
-;; a quorum of bonded watchtowers and slashed here.
+;; Signer nodes and watchtowers verify BLS off-chain; an invalid partial or aggregate, and a
+;; signer's metrics, are decided only by a supermajority of the active bonded watchtowers:
+;; max(watchtower-quorum, ceil(2/3 of the active watchtowers)). No single party moves a
+;; signer's reputation, stake or eligibility.
+;;
+;; Clocks: long durations (unbonding, rotation, claim windows, report intervals) count
+;; Bitcoin blocks; the signing timeout counts Stacks blocks. Blocks spent paused never count
+;; toward a deadline, a claim window, a report interval or a rotation (see `burn-now`).
 
 ;; ---------------------------------------------------------------------------------------
 ;; Constants and errors
@@ -32,8 +38,9 @@
 ;; Largest signing-speed (blocks) that a report or update may carry.
 (define-constant MAX-SIGNING-SPEED u100000)
 
-;; Watchtower accuracy-score: starts at 100; +5 per confirmed claim, -10 per expired claim;
-;; below the floor the watchtower is deactivated.
+;; Watchtower accuracy-score: starts at 100; +5 per confirmed claim against a partial, -10
+;; per expired claim; below the floor (or with less than half the bond left) the watchtower
+;; is deactivated.
 (define-constant WATCHTOWER-START-ACCURACY u100)
 (define-constant WATCHTOWER-CONFIRM-BONUS u5)
 (define-constant WATCHTOWER-EXPIRY-PENALTY u10)
@@ -93,6 +100,9 @@
 (define-constant ERR-EPOCH-CLOSED (err u147))
 (define-constant ERR-INSUFFICIENT-FUNDS (err u148))
 (define-constant ERR-FEE-EARNED (err u149))
+(define-constant ERR-NOT-FINALIZED (err u150))
+(define-constant ERR-FEE-SETTLED (err u151))
+(define-constant ERR-NOT-PAUSED (err u152))
 
 ;; ---------------------------------------------------------------------------------------
 ;; Configuration
@@ -102,25 +112,31 @@
 (define-data-var paused bool false)
 (define-data-var guardian principal CONTRACT-OWNER)
 
+;; The pause clock: heights at which the current pause began, and blocks spent paused so far.
+(define-data-var pause-began {stacks: uint, burn: uint} {stacks: u0, burn: u0})
+(define-data-var paused-blocks {stacks: uint, burn: uint} {stacks: u0, burn: u0})
+
 ;; Every parameter by name, so that governance can change any of them by name.
 ;; Set by `initialize`: min-stake, required-signers, total-signers, rotation-period,
-;; signature-threshold. The rest start at the defaults below (amounts in micro-STX,
-;; periods in Stacks blocks, rates in basis points of 10000).
+;; signature-threshold. The rest start at the defaults below (amounts in micro-STX, rates
+;; in basis points of 10000). Units: signing-timeout counts Stacks blocks; rotation-period,
+;; unbonding-period, claim-window, report-interval and voting-period count Bitcoin blocks.
 (define-map params (string-ascii 32) uint)
 
-(define-constant DEFAULT-SIGNING-TIMEOUT u120)       ;; blocks a request stays open
-(define-constant DEFAULT-UNBONDING-PERIOD u2016)     ;; blocks before unstaked STX can leave
+(define-constant DEFAULT-SIGNING-TIMEOUT u120)       ;; Stacks blocks a request stays open
+(define-constant DEFAULT-UNBONDING-PERIOD u2016)     ;; Bitcoin blocks (two weeks) before unstaked STX can leave
 (define-constant DEFAULT-WATCHTOWER-BOND u100000000) ;; 100 STX
-(define-constant DEFAULT-WATCHTOWER-QUORUM u2)       ;; distinct watchtowers to confirm a claim
+(define-constant DEFAULT-WATCHTOWER-QUORUM u3)       ;; fewest distinct watchtowers for any decision
+(define-constant DEFAULT-FALSE-CLAIM-BPS u1000)      ;; 10% of a bond per claim that expired without quorum
 (define-constant DEFAULT-SLASH-INVALID-BPS u1000)    ;; 10% of stake for an invalid partial
 (define-constant DEFAULT-SLASH-LIVENESS-BPS u100)    ;; 1% of stake for a missed signature
 (define-constant DEFAULT-NOTIFIER-REWARD-BPS u1000)  ;; 10% of a slash to who proved it
 (define-constant DEFAULT-MIN-REPUTATION u2000)       ;; eligibility floor for committees
 (define-constant DEFAULT-MIN-FEE u1000)              ;; smallest request fee
-(define-constant DEFAULT-VOTING-PERIOD u1008)
+(define-constant DEFAULT-VOTING-PERIOD u1008)        ;; Bitcoin blocks (a week)
 (define-constant DEFAULT-QUORUM-BPS u2000)
-(define-constant DEFAULT-CLAIM-WINDOW u144)          ;; blocks for a claim to reach quorum
-(define-constant DEFAULT-REPORT-INTERVAL u144)       ;; blocks per watchtower reporting interval
+(define-constant DEFAULT-CLAIM-WINDOW u144)          ;; Bitcoin blocks (a day) to contest a partial or aggregate
+(define-constant DEFAULT-REPORT-INTERVAL u144)       ;; Bitcoin blocks per watchtower reporting interval
 
 ;; ---------------------------------------------------------------------------------------
 ;; State
@@ -145,7 +161,8 @@
   registered-at: uint,
   seq: uint,
   unbonding: uint,
-  unbonding-release: uint,
+  unbonding-release: uint,                 ;; Bitcoin block height
+  claim-until: uint,                       ;; burn-now until which its last partial may be contested
   exiting: bool
 })
 (define-map signer-keys (buff 48) principal)
@@ -175,21 +192,24 @@
   requester: principal,
   fee: uint,
   epoch: uint,
-  created-at: uint,
-  deadline: uint,
-  partial-count: uint,                   ;; partials that count toward the threshold
+  created-at: uint,                      ;; stacks-now
+  deadline: uint,                        ;; stacks-now; partials after it are refused
+  partial-count: uint,                   ;; partials not confirmed invalid
   signers: (list 32 principal),          ;; everyone who submitted a partial, in order
   aggregate-signature: (optional (buff 96)),
   aggregator: (optional principal),
-  finalized-at: uint,
-  fee-paid: bool,                        ;; paid out at the first aggregate, never twice
+  finalized-at: uint,                    ;; Stacks block height of the standing aggregate
+  settle-at: uint,                       ;; burn-now after which the aggregate stands for good
+  closed-early: bool,                    ;; an aggregate stood before the deadline
+  fee-paid: bool,                        ;; settled once, to the valid partials
   refunded: bool
 })
 (define-map partial-signatures {message-hash: (buff 32), signer: principal} {
   signature: (buff 96),
   message-hash: (buff 32),
-  timestamp: uint,
+  timestamp: uint,                       ;; stacks-now
   index: uint,
+  claim-until: uint,                     ;; burn-now until which it may be contested
   invalid: bool
 })
 
@@ -201,24 +221,26 @@
   is-active: bool,
   bond: uint,
   registered-at: uint,
-  release-at: uint                       ;; 0 while active; else when the bond may leave
+  release-at: uint                       ;; 0 while active; else the Bitcoin height the bond may leave
 })
-(define-data-var watchtower-count uint u0)
+;; Active watchtowers: the slots in use and the base of the supermajority.
+(define-data-var active-watchtowers uint u0)
 (define-map watchtower-reports {watchtower: principal, signer: principal, interval: uint} {
-  uptime: uint, signing-speed: uint, valid-signatures: uint
+  uptime: uint, signing-speed: uint, accuracy: uint
 })
-;; All reports of one interval about one signer, each list kept sorted for the median.
+;; All reports of one interval about one signer, each list kept sorted.
 (define-map interval-reports {signer: principal, interval: uint} {
-  uptimes: (list 32 uint), speeds: (list 32 uint), valids: (list 32 uint)
+  uptimes: (list 32 uint), speeds: (list 32 uint), accuracies: (list 32 uint)
 })
 
-;; Claims that a submitted aggregate is invalid, keyed by the aggregate they accuse.
+;; Claims that a standing aggregate is invalid, keyed by the aggregate they accuse; open
+;; until the request's settle-at.
 (define-map aggregate-claims {message-hash: (buff 32), aggregate: (buff 96)} {
   claimants: (list 32 principal),
   opened-at: uint
 })
 
-;; Claims that a stored partial is invalid.
+;; Claims that a stored partial is invalid; open until the partial's claim-until.
 (define-map claims {message-hash: (buff 32), signer: principal} {
   claimants: (list 32 principal),
   opened-at: uint,
@@ -243,6 +265,19 @@
   (default-to u0 (map-get? params name)))
 
 (define-private (min-uint (a uint) (b uint)) (if (< a b) a b))
+
+(define-private (max-uint (a uint) (b uint)) (if (> a b) a b))
+
+;; The pause clocks: heights less the blocks spent paused, frozen while paused. Every
+;; deadline, claim window, report interval and rotation period is measured on them, so a
+;; pause never makes anyone late.
+(define-private (stacks-now)
+  (- (if (var-get paused) (get stacks (var-get pause-began)) stacks-block-height)
+     (get stacks (var-get paused-blocks))))
+
+(define-private (burn-now)
+  (- (if (var-get paused) (get burn (var-get pause-began)) burn-block-height)
+     (get burn (var-get paused-blocks))))
 
 (define-private (first-byte (bytes (buff 96)))
   (buff-to-uint-be (default-to 0x00 (element-at? bytes u0))))
@@ -293,6 +328,14 @@
 (define-private (stake-locked (who principal))
   (or (is-member (var-get current-epoch) who) (is-member (var-get latest-epoch) who)))
 
+;; May sit on a committee: enough stake, not leaving, a good enough reputation.
+(define-private (is-eligible (who principal))
+  (match (map-get? signers who)
+    info (and (>= (get stake info) (param "min-stake"))
+              (not (get exiting info))
+              (>= (get reputation-score info) (param "min-reputation")))
+    false))
+
 (define-private (signer-status (who principal) (exiting bool))
   (if exiting "exiting" (if (is-member (var-get current-epoch) who) "primary" "backup")))
 
@@ -323,7 +366,8 @@
     performance-metrics: {signing-speed: uint, uptime: uint, stake-duration: uint, accuracy: uint,
                           total-signatures: uint, valid-signatures: uint},
     slashing-history: {total-slashes: uint, last-slash-height: uint, slashed-amount: uint},
-    registered-at: uint, seq: uint, unbonding: uint, unbonding-release: uint, exiting: bool}))
+    registered-at: uint, seq: uint, unbonding: uint, unbonding-release: uint, claim-until: uint,
+    exiting: bool}))
   (let (
     (metrics (merge (get performance-metrics info)
                     {stake-duration: (- stacks-block-height (get registered-at info))}))
@@ -333,22 +377,24 @@
             reputation-score: reputation})
     reputation))
 
-;; Slashes `bps` of a signer's stake plus unbonding stake (bonded stake first), stores the
-;; record `info` (the caller's metric changes included) once, and returns the amount; the
-;; caller decides where it goes.
+;; Slashes `bps` of a signer's stake plus unbonding stake, unbonding stake first (so that
+;; unbonding never shields the bond a committee seat needs), stores the record `info` (the
+;; caller's metric changes included) once, and returns the amount; the caller decides where
+;; it goes.
 (define-private (slash-signer (who principal) (info {
     stake: uint, public-key: (buff 48), reputation-score: uint, last-active: uint,
     performance-metrics: {signing-speed: uint, uptime: uint, stake-duration: uint, accuracy: uint,
                           total-signatures: uint, valid-signatures: uint},
     slashing-history: {total-slashes: uint, last-slash-height: uint, slashed-amount: uint},
-    registered-at: uint, seq: uint, unbonding: uint, unbonding-release: uint, exiting: bool})
+    registered-at: uint, seq: uint, unbonding: uint, unbonding-release: uint, claim-until: uint,
+    exiting: bool})
     (bps uint) (reason (string-ascii 16)) (message-hash (buff 32)))
   (let (
     (stake (get stake info))
     (unbonding (get unbonding info))
     (amount (/ (* (+ stake unbonding) bps) BPS))
-    (from-stake (min-uint amount stake))
-    (from-unbonding (- amount from-stake))
+    (from-unbonding (min-uint amount unbonding))
+    (from-stake (- amount from-unbonding))
     (history (get slashing-history info))
     (new-history {total-slashes: (+ (get total-slashes history) u1),
                   last-slash-height: stacks-block-height,
@@ -361,6 +407,47 @@
                                     unbonding: (- unbonding from-unbonding),
                                     slashing-history: new-history}))
     amount))
+
+;; --- watchtower reports ---
+
+;; Records the caller's report on `signer` for the current interval and, once a supermajority
+;; has reported, applies what it agrees on. Returns the signer's reputation.
+(define-private (record-report (signer principal) (info {
+    stake: uint, public-key: (buff 48), reputation-score: uint, last-active: uint,
+    performance-metrics: {signing-speed: uint, uptime: uint, stake-duration: uint, accuracy: uint,
+                          total-signatures: uint, valid-signatures: uint},
+    slashing-history: {total-slashes: uint, last-slash-height: uint, slashed-amount: uint},
+    registered-at: uint, seq: uint, unbonding: uint, unbonding-release: uint, claim-until: uint,
+    exiting: bool})
+    (uptime uint) (signing-speed uint) (accuracy uint))
+  (let (
+    (tower (unwrap! (map-get? watchtowers tx-sender) ERR-NOT-WATCHTOWER))
+    (metrics (get performance-metrics info))
+    (interval (get-current-interval))
+    (key {signer: signer, interval: interval})
+    (prior (default-to {uptimes: (list), speeds: (list), accuracies: (list)} (map-get? interval-reports key)))
+    (room (asserts! (< (len (get uptimes prior)) MAX-WATCHTOWERS) ERR-WATCHTOWER-LIMIT))
+    (uptimes (insert-sorted (get uptimes prior) uptime))
+    (speeds (insert-sorted (get speeds prior) signing-speed))
+    (accuracies (insert-sorted (get accuracies prior) accuracy))
+    (quorum (get-watchtower-supermajority))
+    (agreed (>= (len uptimes) quorum)))
+    (asserts! (map-insert watchtower-reports {watchtower: tx-sender, signer: signer, interval: interval}
+                {uptime: uptime, signing-speed: signing-speed, accuracy: accuracy})
+              ERR-ALREADY-REPORTED)
+    (map-set interval-reports key {uptimes: uptimes, speeds: speeds, accuracies: accuracies})
+    (map-set watchtowers tx-sender (merge tower {last-report: burn-block-height,
+                                                 reports-submitted: (+ (get reports-submitted tower) u1)}))
+    (print {topic: "watchtower-report", watchtower: tx-sender, signer: signer, interval: interval,
+            uptime: uptime, signing-speed: signing-speed, accuracy: accuracy,
+            reports: (len uptimes), quorum: quorum, agreed: agreed})
+    (ok (if agreed
+      (store-metrics signer (merge info {
+        performance-metrics: (merge metrics {
+          uptime: (agreed-value uptimes quorum (get uptime metrics)),
+          signing-speed: (agreed-value speeds quorum (get signing-speed metrics)),
+          accuracy: (agreed-value accuracies quorum (get accuracy metrics))})}))
+      (get reputation-score info)))))
 
 ;; --- rotation: rank eligible signers by stake x reputation, ties by registration order ---
 
@@ -403,6 +490,26 @@
 
 (define-private (ranked-signer (entry {signer: principal, score: uint, seq: uint})) (get signer entry))
 
+(define-private (count-eligible (who principal) (n uint)) (if (is-eligible who) (+ n u1) n))
+
+;; Takes the ranked signers in order: members of the serving committee stay, newcomers join
+;; until `limit` seats have changed.
+(define-private (pick-step (who principal)
+    (acc {serving: uint, limit: uint, joined: uint, out: (list 32 principal)}))
+  (if (is-member (get serving acc) who)
+    (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) who) u32))})
+    (if (< (get joined acc) (get limit acc))
+      (merge acc {joined: (+ (get joined acc) u1),
+                  out: (unwrap-panic (as-max-len? (append (get out acc) who) u32))})
+      acc)))
+
+;; Fills the seats the churn limit kept from newcomers with eligible serving members that
+;; were outranked, in seat order.
+(define-private (fill-step (who principal) (acc {size: uint, out: (list 32 principal)}))
+  (if (and (< (len (get out acc)) (get size acc)) (is-eligible who) (is-none (index-of? (get out acc) who)))
+    (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) who) u32))})
+    acc))
+
 (define-private (add-member (who principal) (acc {epoch: uint, index: uint}))
   (begin
     (map-set members {epoch: (get epoch acc), signer: who} (+ (get index acc) u1))
@@ -417,6 +524,16 @@
   (if (is-eq who (get target acc))
     acc
     (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) who) u128))})))
+
+;; Charges every claimant of an expired claim (penalize-claimant); the forfeits go to the
+;; treasury. Returns the total forfeited.
+(define-private (forfeit-bonds (claimants (list 32 principal)) (message-hash (buff 32)) (signer (optional principal)))
+  (let ((forfeited (fold penalize-claimant claimants u0)))
+    (var-set total-bonds (- (var-get total-bonds) forfeited))
+    (var-set treasury (+ (var-get treasury) forfeited))
+    (print {topic: "claim-expired", message-hash: message-hash, signer: signer, claimants: claimants,
+            forfeited: forfeited})
+    forfeited))
 
 ;; --- fees ---
 
@@ -445,39 +562,59 @@
       (if (get placed step) (get out step) (unwrap-panic (as-max-len? (append (get out step) value) u33)))
       u32))))
 
-;; The lower median: with k honest reports, one liar moves it by at most one rank.
-(define-private (median (values (list 32 uint)))
-  (default-to u0 (element-at? values (/ (- (len values) u1) u2))))
-
 (define-private (watchtower-active (who principal))
   (match (map-get? watchtowers who) tower (get is-active tower) false))
 
-(define-private (adjust-watchtower-accuracy (who principal) (raise bool))
-  (match (map-get? watchtowers who)
-    tower
-      (let (
-        (score (get accuracy-score tower))
-        (new-score (if raise
-                     (min-uint PERCENT (+ score WATCHTOWER-CONFIRM-BONUS))
-                     (- score (min-uint score WATCHTOWER-EXPIRY-PENALTY))))
-        (deactivate (and (get is-active tower) (< new-score WATCHTOWER-MIN-ACCURACY))))
-        (map-set watchtowers who (merge tower {
-          accuracy-score: new-score,
-          is-active: (and (get is-active tower) (not deactivate)),
-          release-at: (if deactivate (+ stacks-block-height (param "unbonding-period")) (get release-at tower))}))
-        (print {topic: (if deactivate "watchtower-deactivated" "watchtower-accuracy"),
-                watchtower: who, accuracy-score: new-score, is-active: (and (get is-active tower) (not deactivate))})
-        true)
-    false))
+(define-private (count-active (who principal) (n uint)) (if (watchtower-active who) (+ n u1) n))
 
+;; A metric changes only as far as a supermajority of reports agrees. With k reports sorted
+;; ascending and quorum q: q reports are at or below the q-th smallest (lo), q reports are at
+;; or above the q-th largest (hi). The value falls to lo if it is above lo, rises to hi if it
+;; is below hi, and otherwise stays. A minority of liars cannot move it past every honest
+;; report, nor move it at all on its own.
+(define-private (agreed-value (values (list 32 uint)) (quorum uint) (current uint))
+  (let ((lo (default-to current (element-at? values (- quorum u1))))
+        (hi (default-to current (element-at? values (- (len values) quorum)))))
+    (if (> current lo) lo (if (< current hi) hi current))))
+
+(define-private (deactivate-watchtower (who principal) (tower {last-report: uint, reports-submitted: uint,
+    accuracy-score: uint, is-active: bool, bond: uint, registered-at: uint, release-at: uint}))
+  (begin
+    (var-set active-watchtowers (- (var-get active-watchtowers) u1))
+    (merge tower {is-active: false, release-at: (+ burn-block-height (param "unbonding-period"))})))
+
+;; A confirmed claim against a partial: a share of the slash and accuracy-score.
 (define-private (reward-confirmer (who principal) (acc {share: uint, paid: uint}))
   (begin
     (credit-reward who (get share acc))
-    (adjust-watchtower-accuracy who true)
+    (match (map-get? watchtowers who)
+      tower (let ((score (min-uint PERCENT (+ (get accuracy-score tower) WATCHTOWER-CONFIRM-BONUS))))
+              (map-set watchtowers who (merge tower {accuracy-score: score}))
+              (print {topic: "watchtower-accuracy", watchtower: who, accuracy-score: score,
+                      bond: (get bond tower), is-active: (get is-active tower)})
+              true)
+      false)
     (merge acc {paid: (+ (get paid acc) (get share acc))})))
 
-(define-private (penalize-claimant (who principal) (acc bool))
-  (and (adjust-watchtower-accuracy who false) acc))
+;; A claim that expired without a supermajority: the claimant forfeits false-claim-bps of its
+;; bond (returned in the sum) and accuracy-score; below the accuracy floor or half the bond
+;; it is deactivated and its slot freed.
+(define-private (penalize-claimant (who principal) (forfeited uint))
+  (match (map-get? watchtowers who)
+    tower
+      (let (
+        (forfeit (/ (* (get bond tower) (param "false-claim-bps")) BPS))
+        (bond (- (get bond tower) forfeit))
+        (score (- (get accuracy-score tower) (min-uint (get accuracy-score tower) WATCHTOWER-EXPIRY-PENALTY)))
+        (deactivate (and (get is-active tower)
+                         (or (< score WATCHTOWER-MIN-ACCURACY) (< (* bond u2) (param "watchtower-bond")))))
+        (charged (merge tower {bond: bond, accuracy-score: score}))
+        (updated (if deactivate (deactivate-watchtower who charged) charged)))
+        (map-set watchtowers who updated)
+        (print {topic: (if deactivate "watchtower-deactivated" "watchtower-accuracy"), watchtower: who,
+                accuracy-score: score, bond: bond, forfeited: forfeit, is-active: (get is-active updated)})
+        (+ forfeited forfeit))
+    forfeited))
 
 ;; ---------------------------------------------------------------------------------------
 ;; Read-only functions
@@ -505,7 +642,9 @@
     voting-period: (param "voting-period"),
     quorum-bps: (param "quorum-bps"),
     claim-window: (param "claim-window"),
-    report-interval: (param "report-interval")
+    report-interval: (param "report-interval"),
+    max-churn: (param "max-churn"),
+    false-claim-bps: (param "false-claim-bps")
   })
 
 (define-read-only (get-signer-info (signer principal))
@@ -532,8 +671,16 @@
 (define-read-only (get-network-state)
   {current-epoch: (var-get current-epoch), latest-epoch: (var-get latest-epoch),
    last-rotation: (var-get last-rotation), signer-count: (len (var-get signer-list)),
-   watchtower-count: (var-get watchtower-count), paused: (var-get paused),
-   initialized: (var-get initialized), block-height: stacks-block-height})
+   active-watchtowers: (var-get active-watchtowers), paused: (var-get paused),
+   initialized: (var-get initialized), block-height: stacks-block-height,
+   burn-block-height: burn-block-height, stacks-now: (stacks-now), burn-now: (burn-now)})
+
+;; The clocks deadlines and windows are measured on: heights less the blocks spent paused.
+;; A request's deadline is on stacks-now; claim windows, report intervals and rotations on
+;; burn-now.
+(define-read-only (get-clock)
+  {stacks-now: (stacks-now), burn-now: (burn-now), paused: (var-get paused),
+   paused-blocks: (var-get paused-blocks)})
 
 (define-read-only (get-member-index (epoch uint) (signer principal))
   (map-get? members {epoch: epoch, signer: signer}))
@@ -548,6 +695,12 @@
 
 (define-read-only (get-watchtower (watchtower principal)) (map-get? watchtowers watchtower))
 
+;; Distinct active watchtowers any watchtower decision needs: a supermajority of the active
+;; ones, never fewer than watchtower-quorum.
+(define-read-only (get-watchtower-supermajority)
+  (let ((active (var-get active-watchtowers)))
+    (max-uint (param "watchtower-quorum") (/ (+ (* active u2) u2) u3))))
+
 (define-read-only (get-watchtower-report (watchtower principal) (signer principal) (interval uint))
   (map-get? watchtower-reports {watchtower: watchtower, signer: signer, interval: interval}))
 
@@ -555,7 +708,7 @@
   (map-get? interval-reports {signer: signer, interval: interval}))
 
 (define-read-only (get-current-interval)
-  (/ stacks-block-height (param "report-interval")))
+  (/ (burn-now) (max-uint u1 (param "report-interval"))))
 
 (define-read-only (get-claim (message-hash (buff 32)) (signer principal))
   (map-get? claims {message-hash: message-hash, signer: signer}))
@@ -586,7 +739,8 @@
 (define-public (initialize (min-stake uint) (required-signers uint) (total-signers uint)
                            (rotation-period uint) (signature-threshold uint))
   (begin
-    (asserts! (is-eq tx-sender CONTRACT-OWNER) ERR-UNAUTHORIZED)
+    ;; contract-caller, not tx-sender: no contract the deployer calls can act in its name
+    (asserts! (is-eq contract-caller CONTRACT-OWNER) ERR-UNAUTHORIZED)
     (asserts! (not (var-get initialized)) ERR-ALREADY-INITIALIZED)
     (asserts! (and (> min-stake u0) (> rotation-period u0)) ERR-INVALID-PARAMS)
     (asserts! (and (>= total-signers u1) (<= total-signers MAX-COMMITTEE)) ERR-INVALID-PARAMS)
@@ -613,6 +767,9 @@
     (map-set params "quorum-bps" DEFAULT-QUORUM-BPS)
     (map-set params "claim-window" DEFAULT-CLAIM-WINDOW)
     (map-set params "report-interval" DEFAULT-REPORT-INTERVAL)
+    ;; at most n - t seats change per rotation: t members of the old committee always stay
+    (map-set params "max-churn" (- total-signers signature-threshold))
+    (map-set params "false-claim-bps" DEFAULT-FALSE-CLAIM-BPS)
     (var-set initialized true)
     (print (merge (get-config) {topic: "initialized"}))
     (ok true)))
@@ -641,6 +798,7 @@
       seq: seq,
       unbonding: u0,
       unbonding-release: u0,
+      claim-until: u0,
       exiting: false
     })
     (var-set signer-seq seq)
@@ -667,7 +825,7 @@
   (let ((info (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED))
         (remaining (- (get stake info) (min-uint amount (get stake info))))
         (below-min (< remaining (param "min-stake")))
-        (release (+ stacks-block-height (param "unbonding-period"))))
+        (release (+ burn-block-height (param "unbonding-period"))))
     (asserts! (and (> amount u0) (<= amount (get stake info))) ERR-INVALID-AMOUNT)
     (asserts! (not (and below-min (stake-locked tx-sender))) ERR-STAKE-LOCKED)
     (map-set signers tx-sender (merge info {
@@ -682,15 +840,19 @@
             exiting: (or (get exiting info) below-min)})
     (ok release)))
 
-;; Never blocked by pause. A signer with nothing left bonded or unbonding leaves the
-;; registry and frees its key.
+;; Never blocked by pause. Unbonded stake leaves once unbonding-period Bitcoin blocks have
+;; passed and none of the signer's partials can still be contested (it stays slashable until
+;; then). A signer with nothing left bonded leaves the registry and frees its key, but never
+;; while it sits on the serving or the forming committee.
 (define-public (withdraw-stake)
   (let ((info (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED))
         (amount (get unbonding info))
         (who tx-sender)
         (exited (is-eq (get stake info) u0)))
     (asserts! (> amount u0) ERR-NOTHING-TO-WITHDRAW)
-    (asserts! (>= stacks-block-height (get unbonding-release info)) ERR-STAKE-LOCKED)
+    (asserts! (>= burn-block-height (get unbonding-release info)) ERR-STAKE-LOCKED)
+    (asserts! (> (burn-now) (get claim-until info)) ERR-STAKE-LOCKED)
+    (asserts! (not (and (stake-locked who) (< (get stake info) (param "min-stake")))) ERR-STAKE-LOCKED)
     (try! (transfer-out amount who))
     (var-set total-unbonding (- (var-get total-unbonding) amount))
     (if exited
@@ -702,17 +864,18 @@
     (print {topic: "stake-withdrawn", signer: who, amount: amount, stake: (get stake info), exited: exited})
     (ok amount)))
 
-;; The owner's (or an active watchtower's) direct measurement of a signer.
+;; An active watchtower's measurement of a signer (the seed's call, accuracy in percent). It
+;; is that watchtower's report for the current interval and takes effect exactly as
+;; submit-watchtower-report does: only as far as a supermajority of reports agrees. Nobody
+;; else, the deployer included, may call it.
 (define-public (update-metrics (signer principal) (signing-speed uint) (uptime uint) (accuracy uint))
   (begin
     (try! (check-active))
-    (asserts! (or (is-eq tx-sender CONTRACT-OWNER) (watchtower-active tx-sender)) ERR-UNAUTHORIZED)
+    (asserts! (watchtower-active tx-sender) ERR-UNAUTHORIZED)
+    (asserts! (not (is-eq tx-sender signer)) ERR-UNAUTHORIZED)
     (asserts! (and (<= signing-speed MAX-SIGNING-SPEED) (<= uptime PERCENT) (<= accuracy PERCENT))
               ERR-INVALID-METRICS)
-    (let ((info (unwrap! (map-get? signers signer) ERR-NOT-REGISTERED)))
-    (ok (store-metrics signer (merge info {
-      performance-metrics: (merge (get performance-metrics info)
-                                  {signing-speed: signing-speed, uptime: uptime, accuracy: accuracy})}))))))
+    (record-report signer (unwrap! (map-get? signers signer) ERR-NOT-REGISTERED) uptime signing-speed accuracy)))
 
 (define-public (claim-rewards)
   (let ((amount (get-rewards tx-sender)) (who tx-sender))
@@ -727,27 +890,38 @@
 ;; Public: epochs and keys
 ;; ---------------------------------------------------------------------------------------
 
-;; Forms the next committee: the top total-signers eligible signers by stake x reputation.
-;; The first rotation may happen as soon as required-signers are eligible; later ones once
-;; rotation-period blocks have passed. The new committee runs a DKG (or, if an epoch is
-;; active, a reshare of its key) through post-dkg-message, then votes with submit-epoch-key.
+;; Forms the next committee from the top total-signers eligible signers by stake x
+;; reputation, changing at most max-churn (<= n - t) seats of the serving committee, so that
+;; t of its members always carry the key over; the churn limit is lifted only when fewer
+;; than t serving members are still eligible. Seats the limit keeps from newcomers stay with
+;; eligible serving members. The first rotation may happen as soon as required-signers are
+;; eligible; later ones once rotation-period Bitcoin blocks (not counting paused ones) have
+;; passed. The new committee runs a DKG (or a reshare of the serving key) through
+;; post-dkg-message, then votes with submit-epoch-key.
 (define-public (rotate-signers)
   (let (
     (active (try! (check-active)))
     (previous (var-get current-epoch))
     (epoch (+ (var-get latest-epoch) u1))
+    (size (param "total-signers"))
+    (threshold (param "signature-threshold"))
     (ranking (fold rank-signer (var-get signer-list)
-                   {limit: (param "total-signers"), min-stake: (param "min-stake"),
+                   {limit: size, min-stake: (param "min-stake"),
                     min-reputation: (param "min-reputation"), eligible: u0, best: (list)}))
-    (committee (map ranked-signer (get best ranking))))
+    (serving (match (map-get? epochs previous) old (get committee old) (list)))
+    (staying (fold count-eligible serving u0))
+    (limit (if (< staying threshold) size (param "max-churn")))
+    (picked (fold pick-step (map ranked-signer (get best ranking))
+                  {serving: previous, limit: limit, joined: u0, out: (list)}))
+    (committee (get out (fold fill-step serving {size: size, out: (get out picked)}))))
     (asserts! (or (is-eq (var-get latest-epoch) u0)
-                  (>= stacks-block-height (+ (var-get last-rotation) (param "rotation-period"))))
+                  (>= (burn-now) (+ (var-get last-rotation) (param "rotation-period"))))
               ERR-ROTATION-NOT-DUE)
     (asserts! (>= (get eligible ranking) (param "required-signers")) ERR-INSUFFICIENT-SIGNERS)
     (fold add-member committee {epoch: epoch, index: u0})
     (map-set epochs epoch {
       committee: committee,
-      threshold: (param "signature-threshold"),
+      threshold: threshold,
       previous: previous,
       group-public-key: none,
       share-public-keys: (list),
@@ -755,13 +929,11 @@
       created-at: stacks-block-height,
       activated-at: u0})
     (var-set latest-epoch epoch)
-    (var-set last-rotation stacks-block-height)
+    (var-set last-rotation (burn-now))
     (print {topic: "committee-rotated", epoch: epoch, previous: previous, committee: committee,
-            threshold: (param "signature-threshold"),
+            threshold: threshold, churn-limit: limit,
             joined: (get out (fold collect-absent committee {epoch: previous, out: (list)})),
-            left: (match (map-get? epochs previous)
-                    old (get out (fold collect-absent (get committee old) {epoch: epoch, out: (list)}))
-                    (list))})
+            left: (get out (fold collect-absent serving {epoch: epoch, out: (list)}))})
     (ok epoch)))
 
 ;; The DKG's broadcast channel: printed, not stored. Members of the forming committee and,
@@ -820,15 +992,16 @@
 
 (define-public (request-signature (message-hash (buff 32)) (fee uint))
   (let ((epoch (var-get current-epoch))
-        (deadline (+ stacks-block-height (param "signing-timeout"))))
+        (deadline (+ (stacks-now) (param "signing-timeout"))))
     (try! (check-active))
     (asserts! (is-eq (len message-hash) HASH-LEN) ERR-INVALID-PARAMS)
     (asserts! (>= fee (param "min-fee")) ERR-FEE-TOO-LOW)
     (asserts! (> epoch u0) ERR-NO-ACTIVE-KEY)
     (asserts! (map-insert requests message-hash {
-      requester: tx-sender, fee: fee, epoch: epoch, created-at: stacks-block-height,
+      requester: tx-sender, fee: fee, epoch: epoch, created-at: (stacks-now),
       deadline: deadline, partial-count: u0, signers: (list),
-      aggregate-signature: none, aggregator: none, finalized-at: u0, fee-paid: false, refunded: false})
+      aggregate-signature: none, aggregator: none, finalized-at: u0, settle-at: u0, closed-early: false,
+      fee-paid: false, refunded: false})
       ERR-REQUEST-EXISTS)
     (try! (transfer-in fee ERR-INSUFFICIENT-FUNDS))
     (var-set total-pending-fees (+ (var-get total-pending-fees) fee))
@@ -844,21 +1017,24 @@
     (index (unwrap! (map-get? members {epoch: (get epoch request), signer: tx-sender}) ERR-NOT-ACTIVE-SIGNER))
     (info (unwrap! (map-get? signers tx-sender) ERR-NOT-ACTIVE-SIGNER))
     (metrics (get performance-metrics info))
-    (elapsed (- stacks-block-height (get created-at request)))
+    (now (stacks-now))
+    (elapsed (- now (get created-at request)))
+    (claim-until (+ (burn-now) (param "claim-window")))
     (total (+ (get total-signatures metrics) u1))
     (valid (+ (get valid-signatures metrics) u1)))
     (try! (check-g2 signature))
     (asserts! (is-none (get aggregate-signature request)) ERR-ALREADY-FINALIZED)
-    (asserts! (<= stacks-block-height (get deadline request)) ERR-REQUEST-EXPIRED)
+    (asserts! (<= now (get deadline request)) ERR-REQUEST-EXPIRED)
     (asserts! (map-insert partial-signatures {message-hash: message-hash, signer: tx-sender}
-                {signature: signature, message-hash: message-hash, timestamp: stacks-block-height,
-                 index: index, invalid: false})
+                {signature: signature, message-hash: message-hash, timestamp: now,
+                 index: index, claim-until: claim-until, invalid: false})
               ERR-ALREADY-SIGNED)
     (map-set requests message-hash (merge request {
       partial-count: (+ (get partial-count request) u1),
       signers: (unwrap-panic (as-max-len? (append (get signers request) tx-sender) u32))}))
     (store-metrics tx-sender (merge info {
       last-active: stacks-block-height,
+      claim-until: claim-until,
       performance-metrics: (merge metrics {
         signing-speed: (if (is-eq (get total-signatures metrics) u0)
                          elapsed
@@ -871,44 +1047,56 @@
             partial-count: (+ (get partial-count request) u1)})
     (ok (+ (get partial-count request) u1))))
 
-;; Anyone may submit the combined signature once t partials are in. The contract cannot
-;; check it; every verifier can, against the epoch's group key, and a watchtower quorum
-;; rejects an invalid one (report-invalid-aggregate) so that a valid one can take its place.
-;; At the first aggregate the fee is split equally among the members whose partials still
-;; count; the remainder goes to the treasury.
+;; Anyone may submit the combined signature once t partials that are not confirmed invalid
+;; are in. The contract cannot check it; every verifier can, against the epoch's group key,
+;; and until settle-at (claim-window Bitcoin blocks on) a watchtower supermajority may reject
+;; an invalid one (report-invalid-aggregate) so that a valid one can take its place. The fee
+;; is paid after that, by settle-fee. Returns settle-at.
 (define-public (submit-aggregate-signature (message-hash (buff 32)) (signature (buff 96)))
   (let (
     (active (try! (check-active)))
     (shape (try! (check-g2 signature))) ;; argument shapes before state
     (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
     (epoch (unwrap-panic (map-get? epochs (get epoch request))))
+    (settle-at (+ (burn-now) (param "claim-window")))
+    (closed-early (or (get closed-early request) (<= (stacks-now) (get deadline request)))))
+    (asserts! (and (is-none (get aggregate-signature request)) (not (get refunded request))) ERR-ALREADY-FINALIZED)
+    (asserts! (>= (get partial-count request) (get threshold epoch)) ERR-THRESHOLD-NOT-MET)
+    (map-set requests message-hash (merge request {aggregate-signature: (some signature),
+                                                   aggregator: (some tx-sender),
+                                                   finalized-at: stacks-block-height,
+                                                   settle-at: settle-at,
+                                                   closed-early: closed-early}))
+    (print {topic: "signature-finalized", message-hash: message-hash, signature: signature,
+            epoch: (get epoch request), group-public-key: (get group-public-key epoch),
+            aggregator: tx-sender, fee: (get fee request), settle-at: settle-at,
+            partial-count: (get partial-count request), signers: (get signers request)})
+    (ok settle-at)))
+
+;; Anyone, once the standing aggregate can no longer be rejected (after settle-at): the fee
+;; is split equally among the members whose partials were never confirmed invalid; the
+;; remainder of the division goes to the treasury. Once per request.
+(define-public (settle-fee (message-hash (buff 32)))
+  (let (
+    (active (try! (check-active)))
+    (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
     (fee (get fee request))
     (count (get partial-count request))
     (share (if (> count u0) (/ fee count) u0)))
-    (asserts! (and (is-none (get aggregate-signature request)) (not (get refunded request))) ERR-ALREADY-FINALIZED)
-    (asserts! (>= count (get threshold epoch)) ERR-THRESHOLD-NOT-MET)
-    (let ((paying (not (get fee-paid request)))
-          (paid (if paying
-                  (get paid (fold pay-fee-share (get signers request) {message-hash: message-hash, share: share, paid: u0}))
-                  u0)))
-      (if paying
-        (begin
-          (var-set total-pending-fees (- (var-get total-pending-fees) fee))
-          (var-set treasury (+ (var-get treasury) (- fee paid))))
-        true)
-      (map-set requests message-hash (merge request {aggregate-signature: (some signature),
-                                                     aggregator: (some tx-sender),
-                                                     finalized-at: stacks-block-height,
-                                                     fee-paid: true}))
-      (print {topic: "signature-finalized", message-hash: message-hash, signature: signature,
-              epoch: (get epoch request), group-public-key: (get group-public-key epoch),
-              aggregator: tx-sender, fee: fee, fee-share: (if paying share u0), fees-paid: paid,
-              signers: (get signers request)})
+    (asserts! (is-some (get aggregate-signature request)) ERR-NOT-FINALIZED)
+    (asserts! (not (get fee-paid request)) ERR-FEE-SETTLED)
+    (asserts! (> (burn-now) (get settle-at request)) ERR-DEADLINE-NOT-REACHED)
+    (let ((paid (get paid (fold pay-fee-share (get signers request) {message-hash: message-hash, share: share, paid: u0}))))
+      (var-set total-pending-fees (- (var-get total-pending-fees) fee))
+      (var-set treasury (+ (var-get treasury) (- fee paid)))
+      (map-set requests message-hash (merge request {fee-paid: true}))
+      (print {topic: "fee-settled", message-hash: message-hash, fee: fee, fee-share: share, fees-paid: paid,
+              to-treasury: (- fee paid), signers: (get signers request)})
       (ok paid))))
 
 ;; A request that expired without t partials returns its fee to the requester. Once t
 ;; partials are in, the committee has delivered (anyone can combine them): the fee is theirs
-;; and is paid at the aggregate. Never blocked by pause.
+;; and is paid at settlement. Never blocked by pause (the deadline clock is).
 (define-public (reclaim-fee (message-hash (buff 32)))
   (let ((request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
         (requester (get requester request))
@@ -917,7 +1105,7 @@
     (asserts! (is-eq tx-sender requester) ERR-UNAUTHORIZED)
     (asserts! (not (or (is-some (get aggregate-signature request)) (get refunded request) (get fee-paid request)))
               ERR-ALREADY-FINALIZED)
-    (asserts! (> stacks-block-height (get deadline request)) ERR-DEADLINE-NOT-REACHED)
+    (asserts! (> (stacks-now) (get deadline request)) ERR-DEADLINE-NOT-REACHED)
     (asserts! (< (get partial-count request) threshold) ERR-FEE-EARNED)
     (try! (transfer-out fee requester))
     (var-set total-pending-fees (- (var-get total-pending-fees) fee))
@@ -933,24 +1121,25 @@
   (let ((bond (param "watchtower-bond")))
     (try! (check-active))
     (asserts! (is-none (map-get? watchtowers tx-sender)) ERR-WATCHTOWER-EXISTS)
-    (asserts! (< (var-get watchtower-count) MAX-WATCHTOWERS) ERR-WATCHTOWER-LIMIT)
+    (asserts! (< (var-get active-watchtowers) MAX-WATCHTOWERS) ERR-WATCHTOWER-LIMIT)
     (try! (transfer-in bond ERR-INSUFFICIENT-FUNDS))
     (map-set watchtowers tx-sender {last-report: u0, reports-submitted: u0,
                                     accuracy-score: WATCHTOWER-START-ACCURACY, is-active: true,
-                                    bond: bond, registered-at: stacks-block-height, release-at: u0})
-    (var-set watchtower-count (+ (var-get watchtower-count) u1))
+                                    bond: bond, registered-at: burn-block-height, release-at: u0})
+    (var-set active-watchtowers (+ (var-get active-watchtowers) u1))
     (var-set total-bonds (+ (var-get total-bonds) bond))
     (print {topic: "watchtower-registered", watchtower: tx-sender, bond: bond})
     (ok true)))
 
-;; Stops reporting and starts the bond's unbonding period.
+;; Stops reporting and frees the slot at once; the bond waits out the unbonding period (in
+;; Bitcoin blocks), still answering for claims that expire meanwhile.
 (define-public (leave-watchtower)
   (let ((tower (unwrap! (map-get? watchtowers tx-sender) ERR-NOT-WATCHTOWER))
-        (release (+ stacks-block-height (param "unbonding-period"))))
-    (asserts! (get is-active tower) ERR-NOT-WATCHTOWER)
-    (map-set watchtowers tx-sender (merge tower {is-active: false, release-at: release}))
-    (print {topic: "watchtower-leaving", watchtower: tx-sender, release-height: release})
-    (ok release)))
+        (checked (asserts! (get is-active tower) ERR-NOT-WATCHTOWER))
+        (left (deactivate-watchtower tx-sender tower)))
+    (map-set watchtowers tx-sender left)
+    (print {topic: "watchtower-leaving", watchtower: tx-sender, release-height: (get release-at left)})
+    (ok (get release-at left))))
 
 ;; Returns the bond of an inactive watchtower after unbonding. Never blocked by pause.
 (define-public (withdraw-watchtower-bond)
@@ -958,54 +1147,36 @@
         (bond (get bond tower))
         (who tx-sender))
     (asserts! (not (get is-active tower)) ERR-STAKE-LOCKED)
-    (asserts! (>= stacks-block-height (get release-at tower)) ERR-STAKE-LOCKED)
+    (asserts! (>= burn-block-height (get release-at tower)) ERR-STAKE-LOCKED)
     (try! (transfer-out bond who))
     (map-delete watchtowers who)
-    (var-set watchtower-count (- (var-get watchtower-count) u1))
     (var-set total-bonds (- (var-get total-bonds) bond))
     (print {topic: "watchtower-withdrawn", watchtower: who, bond: bond})
     (ok bond)))
 
-;; One report per watchtower per signer per interval. The signer's uptime and signing-speed
-;; become the medians of this interval's reports, and its accuracy the median reported
-;; valid-signatures over its total-signatures: one lying watchtower moves a median by at
-;; most one rank.
+;; One report per watchtower per signer per interval: uptime (percent), signing-speed
+;; (blocks) and valid-signatures (of the signer's total-signatures, read as accuracy). Once a
+;; supermajority of the active watchtowers has reported in the interval, each metric moves
+;; only as far as that supermajority agrees (see agreed-value); reputation follows.
 (define-public (submit-watchtower-report (signer principal) (uptime uint) (signing-speed uint)
                                          (valid-signatures uint))
   (let (
     (active (try! (check-active)))
     (tower (unwrap! (map-get? watchtowers tx-sender) ERR-NOT-WATCHTOWER))
     (tower-active (asserts! (get is-active tower) ERR-NOT-WATCHTOWER)) ;; the caller's role before state
+    (self (asserts! (not (is-eq tx-sender signer)) ERR-UNAUTHORIZED))
     (info (unwrap! (map-get? signers signer) ERR-NOT-REGISTERED))
-    (metrics (get performance-metrics info))
-    (interval (get-current-interval))
-    (key {signer: signer, interval: interval})
-    (prior (default-to {uptimes: (list), speeds: (list), valids: (list)} (map-get? interval-reports key)))
-    (uptimes (insert-sorted (get uptimes prior) uptime))
-    (speeds (insert-sorted (get speeds prior) signing-speed))
-    (valids (insert-sorted (get valids prior) valid-signatures)))
-    (asserts! (and (<= uptime PERCENT) (<= signing-speed MAX-SIGNING-SPEED)
-                   (<= valid-signatures (get total-signatures metrics)))
+    (total (get total-signatures (get performance-metrics info))))
+    (asserts! (and (<= uptime PERCENT) (<= signing-speed MAX-SIGNING-SPEED) (<= valid-signatures total))
               ERR-INVALID-METRICS)
-    (asserts! (map-insert watchtower-reports {watchtower: tx-sender, signer: signer, interval: interval}
-                {uptime: uptime, signing-speed: signing-speed, valid-signatures: valid-signatures})
-              ERR-ALREADY-REPORTED)
-    (map-set interval-reports key {uptimes: uptimes, speeds: speeds, valids: valids})
-    (map-set watchtowers tx-sender (merge tower {last-report: stacks-block-height,
-                                                 reports-submitted: (+ (get reports-submitted tower) u1)}))
-    (print {topic: "watchtower-report", watchtower: tx-sender, signer: signer, interval: interval,
-            uptime: uptime, signing-speed: signing-speed, valid-signatures: valid-signatures,
-            reports: (len uptimes)})
-    (ok (store-metrics signer (merge info {
-      performance-metrics: (merge metrics {
-        uptime: (median uptimes),
-        signing-speed: (median speeds),
-        accuracy: (accuracy-of (median valids) (get total-signatures metrics))})})))))
+    (record-report signer info uptime signing-speed (accuracy-of valid-signatures total))))
 
 ;; A watchtower's claim that a stored partial is not a valid BLS partial for the signer's
-;; share key. At watchtower-quorum distinct claims within claim-window the signer is slashed
-;; slash-invalid-bps; notifier-reward-bps of the slash is shared by the confirming
-;; watchtowers, the rest goes to the treasury; the partial stops counting.
+;; share key, open until the partial's claim-until. Once the supermajority
+;; (get-watchtower-supermajority) of distinct, still active watchtowers has claimed it, the
+;; signer is slashed slash-invalid-bps, the partial stops counting and earns no fee, and
+;; notifier-reward-bps of the slash is shared by the claimants (the rest to the treasury). If
+;; a standing aggregate is left on fewer than t counted partials, it is dropped.
 (define-public (report-invalid-signature (message-hash (buff 32)) (signer principal))
   (let (
     (active (try! (check-active)))
@@ -1014,24 +1185,37 @@
     (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
     (partial (unwrap! (map-get? partial-signatures {message-hash: message-hash, signer: signer}) ERR-NOT-PENALIZABLE))
     (key {message-hash: message-hash, signer: signer})
-    (claim (default-to {claimants: (list), opened-at: stacks-block-height, confirmed: false} (map-get? claims key)))
+    (claim (default-to {claimants: (list), opened-at: (burn-now), confirmed: false} (map-get? claims key)))
     (claimants (unwrap! (as-max-len? (append (get claimants claim) tx-sender) u32) ERR-WATCHTOWER-LIMIT))
-    (confirms (>= (len claimants) (param "watchtower-quorum"))))
+    (quorum (get-watchtower-supermajority))
+    (confirms (>= (fold count-active claimants u0) quorum)))
     (asserts! (not (get confirmed claim)) ERR-NOT-PENALIZABLE)
     (asserts! (is-none (index-of? (get claimants claim) tx-sender)) ERR-ALREADY-REPORTED)
-    (asserts! (<= stacks-block-height (+ (get opened-at claim) (param "claim-window"))) ERR-CLAIM-EXPIRED)
+    (asserts! (<= (burn-now) (get claim-until partial)) ERR-CLAIM-EXPIRED)
     (map-set claims key (merge claim {claimants: claimants, confirmed: confirms}))
     (print {topic: "invalid-signature-claim", message-hash: message-hash, signer: signer,
-            watchtower: tx-sender, claims: (len claimants), confirmed: confirms})
+            watchtower: tx-sender, claims: (len claimants), quorum: quorum, confirmed: confirms})
     (if confirms
       (let (
         (info (unwrap! (map-get? signers signer) ERR-NOT-REGISTERED))
         (metrics (get performance-metrics info))
         (valid (- (get valid-signatures metrics) (min-uint u1 (get valid-signatures metrics))))
-        (counted (and (is-none (get aggregate-signature request)) (not (get refunded request)))))
+        (count (- (get partial-count request) u1))
+        (threshold (get threshold (unwrap-panic (map-get? epochs (get epoch request)))))
+        (drop (and (is-some (get aggregate-signature request)) (not (get fee-paid request)) (< count threshold))))
         (map-set partial-signatures key (merge partial {invalid: true}))
-        (if counted
-          (map-set requests message-hash (merge request {partial-count: (- (get partial-count request) u1)}))
+        (map-set requests message-hash
+          (if drop
+            (merge request {partial-count: count, aggregate-signature: none, aggregator: none,
+                            finalized-at: u0, settle-at: u0})
+            (merge request {partial-count: count})))
+        (if drop
+          (begin
+            (map-delete aggregate-claims {message-hash: message-hash,
+                                          aggregate: (unwrap-panic (get aggregate-signature request))})
+            (print {topic: "aggregate-dropped", message-hash: message-hash,
+                    aggregate: (get aggregate-signature request), partial-count: count})
+            true)
           true)
         (let (
           (amount (slash-signer signer
@@ -1045,11 +1229,10 @@
           (ok true)))
       (ok false))))
 
-;; A watchtower's claim that a request's stored aggregate does not verify against the
-;; epoch's group key. At watchtower-quorum distinct claims within claim-window the aggregate
-;; is removed, so that anyone can submit a valid one (the fee is not paid twice), and the
-;; confirming watchtowers gain accuracy-score. Aggregators are not bonded: nothing is slashed.
-;; A claim that missed its window is replaced by a fresh one, so junk can always be rejected.
+;; A watchtower's claim that a request's standing aggregate does not verify against the
+;; epoch's group key, open until the request's settle-at. At the supermajority the aggregate
+;; is removed so that anyone can submit a valid one. Aggregators are not bonded: nothing is
+;; slashed, and rejecting earns no accuracy-score (a claim that expires still costs bond).
 (define-public (report-invalid-aggregate (message-hash (buff 32)))
   (let (
     (active (try! (check-active)))
@@ -1058,20 +1241,19 @@
     (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
     (aggregate (unwrap! (get aggregate-signature request) ERR-NOT-PENALIZABLE))
     (key {message-hash: message-hash, aggregate: aggregate})
-    (fresh {claimants: (list), opened-at: stacks-block-height})
-    (claim (match (map-get? aggregate-claims key)
-             open (if (<= stacks-block-height (+ (get opened-at open) (param "claim-window"))) open fresh)
-             fresh))
+    (claim (default-to {claimants: (list), opened-at: (burn-now)} (map-get? aggregate-claims key)))
     (claimants (unwrap! (as-max-len? (append (get claimants claim) tx-sender) u32) ERR-WATCHTOWER-LIMIT))
-    (confirms (>= (len claimants) (param "watchtower-quorum"))))
+    (quorum (get-watchtower-supermajority))
+    (confirms (>= (fold count-active claimants u0) quorum)))
     (asserts! (is-none (index-of? (get claimants claim) tx-sender)) ERR-ALREADY-REPORTED)
+    (asserts! (<= (burn-now) (get settle-at request)) ERR-CLAIM-EXPIRED)
     (print {topic: "invalid-aggregate-claim", message-hash: message-hash, aggregate: aggregate,
-            watchtower: tx-sender, claims: (len claimants), confirmed: confirms})
+            watchtower: tx-sender, claims: (len claimants), quorum: quorum, confirmed: confirms})
     (if confirms
       (begin
         (map-delete aggregate-claims key)
-        (map-set requests message-hash (merge request {aggregate-signature: none, aggregator: none, finalized-at: u0}))
-        (fold reward-confirmer claimants {share: u0, paid: u0})
+        (map-set requests message-hash (merge request {aggregate-signature: none, aggregator: none,
+                                                       finalized-at: u0, settle-at: u0}))
         (print {topic: "aggregate-rejected", message-hash: message-hash, aggregate: aggregate,
                 aggregator: (get aggregator request), claimants: claimants})
         (ok true))
@@ -1079,18 +1261,28 @@
         (map-set aggregate-claims key (merge claim {claimants: claimants}))
         (ok false)))))
 
-;; A claim whose window closed without quorum: each claimant's accuracy-score falls (and a
-;; watchtower below the floor is deactivated); the claim is cleared.
+;; Anyone, once a claim against a partial has passed the partial's claim-until without a
+;; supermajority: each claimant forfeits false-claim-bps of its bond to the treasury and
+;; accuracy-score (see penalize-claimant); the claim is cleared.
 (define-public (expire-claim (message-hash (buff 32)) (signer principal))
-  (let ((key {message-hash: message-hash, signer: signer})
-        (claim (unwrap! (map-get? claims key) ERR-UNKNOWN-CLAIM)))
+  (let ((active (try! (check-active)))
+        (key {message-hash: message-hash, signer: signer})
+        (claim (unwrap! (map-get? claims key) ERR-UNKNOWN-CLAIM))
+        (partial (unwrap! (map-get? partial-signatures key) ERR-UNKNOWN-CLAIM)))
     (asserts! (not (get confirmed claim)) ERR-ALREADY-FINALIZED)
-    (asserts! (> stacks-block-height (+ (get opened-at claim) (param "claim-window"))) ERR-DEADLINE-NOT-REACHED)
-    (fold penalize-claimant (get claimants claim) true)
+    (asserts! (> (burn-now) (get claim-until partial)) ERR-DEADLINE-NOT-REACHED)
     (map-delete claims key)
-    (print {topic: "claim-expired", message-hash: message-hash, signer: signer,
-            claimants: (get claimants claim)})
-    (ok true)))
+    (ok (forfeit-bonds (get claimants claim) message-hash (some signer)))))
+
+;; The same for a claim against an aggregate that still stands after its request's settle-at.
+(define-public (expire-aggregate-claim (message-hash (buff 32)) (aggregate (buff 96)))
+  (let ((active (try! (check-active)))
+        (key {message-hash: message-hash, aggregate: aggregate})
+        (claim (unwrap! (map-get? aggregate-claims key) ERR-UNKNOWN-CLAIM))
+        (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST)))
+    (asserts! (> (burn-now) (get settle-at request)) ERR-DEADLINE-NOT-REACHED)
+    (map-delete aggregate-claims key)
+    (ok (forfeit-bonds (get claimants claim) message-hash none))))
 
 ;; Anyone, after the deadline, against a member of the request's committee who did not
 ;; submit a partial: slash-liveness-bps slashed, uptime and reputation fall, the caller
@@ -1101,11 +1293,11 @@
     (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
     (info (unwrap! (map-get? signers signer) ERR-NOT-REGISTERED))
     (metrics (get performance-metrics info)))
-    (asserts! (> stacks-block-height (get deadline request)) ERR-DEADLINE-NOT-REACHED)
+    (asserts! (> (stacks-now) (get deadline request)) ERR-DEADLINE-NOT-REACHED)
     (asserts! (is-member (get epoch request) signer) ERR-NOT-PENALIZABLE)
-    ;; A finalized request refuses further partials: its late members missed nothing, also
-    ;; after a watchtower quorum rejected its aggregate (fee-paid stays true).
-    (asserts! (and (is-none (get aggregate-signature request)) (not (get fee-paid request))) ERR-NOT-PENALIZABLE)
+    ;; An aggregate that stood before the deadline refused further partials: the members who
+    ;; had not signed by then missed nothing, also if that aggregate was later rejected.
+    (asserts! (not (get closed-early request)) ERR-NOT-PENALIZABLE)
     (asserts! (is-none (map-get? partial-signatures {message-hash: message-hash, signer: signer})) ERR-NOT-PENALIZABLE)
     (asserts! (map-insert liveness-penalties {message-hash: message-hash, signer: signer} stacks-block-height)
               ERR-ALREADY-REPORTED)
@@ -1125,19 +1317,30 @@
 ;; Public: emergency
 ;; ---------------------------------------------------------------------------------------
 
-;; Pause stops registrations, stake increases, DKG, requests, partials, aggregates,
-;; rotation, metric updates, reports, claims and slashing. It never stops unstaking,
-;; withdrawals, fee refunds or reward claims (nor a claim's expiry or a watchtower leaving).
+;; Pause stops registrations, stake increases, DKG, requests, partials, aggregates, fee
+;; settlement, rotation, metric updates, reports, claims, claim expiries and slashing. It
+;; never stops unstaking, withdrawals, fee refunds, reward claims or a watchtower leaving.
+;; Paused blocks never count toward a deadline, a claim window, a report interval or a
+;; rotation period (the clocks stand still), so a pause costs nobody anything. The guardian
+;; is checked by contract-caller: no contract it calls can pause in its name.
 (define-public (pause)
   (begin
-    (asserts! (is-eq tx-sender (var-get guardian)) ERR-UNAUTHORIZED)
+    (asserts! (is-eq contract-caller (var-get guardian)) ERR-UNAUTHORIZED)
+    (asserts! (not (var-get paused)) ERR-PAUSED)
+    (var-set pause-began {stacks: stacks-block-height, burn: burn-block-height})
     (var-set paused true)
-    (print {topic: "paused", guardian: tx-sender})
+    (print {topic: "paused", guardian: contract-caller, stacks-now: (stacks-now), burn-now: (burn-now)})
     (ok true)))
 
 (define-public (unpause)
-  (begin
-    (asserts! (is-eq tx-sender (var-get guardian)) ERR-UNAUTHORIZED)
+  (let ((began (var-get pause-began))
+        (total (var-get paused-blocks))
+        (paused-for {stacks: (- stacks-block-height (get stacks began)), burn: (- burn-block-height (get burn began))}))
+    (asserts! (is-eq contract-caller (var-get guardian)) ERR-UNAUTHORIZED)
+    (asserts! (var-get paused) ERR-NOT-PAUSED)
+    (var-set paused-blocks {stacks: (+ (get stacks total) (get stacks paused-for)),
+                            burn: (+ (get burn total) (get burn paused-for))})
     (var-set paused false)
-    (print {topic: "unpaused", guardian: tx-sender})
+    (print {topic: "unpaused", guardian: contract-caller, paused-for: paused-for,
+            stacks-now: (stacks-now), burn-now: (burn-now)})
     (ok true)))
