@@ -42,7 +42,7 @@ export const ConfigDecoder = tupleResult({
   minStake: u, requiredSigners: u, totalSigners: u, rotationPeriod: u, signatureThreshold: u,
   signingTimeout: u, unbondingPeriod: u, watchtowerBond: u, watchtowerQuorum: u,
   slashInvalidBps: u, slashLivenessBps: u, notifierRewardBps: u, minReputation: u, minFee: u,
-  votingPeriod: u, quorumBps: u, claimWindow: u, reportInterval: u,
+  votingPeriod: u, quorumBps: u, claimWindow: u, reportInterval: u, falseClaimBps: u, maxChurn: u,
 });
 export type Config = Decoded<typeof ConfigDecoder>;
 
@@ -57,7 +57,7 @@ export type SlashingHistory = Decoded<typeof SlashingHistoryDecoder>;
 export const SignerInfoDecoder = tupleResult({
   stake: u, publicKey: key, reputationScore: u, lastActive: u,
   performanceMetrics: PerformanceMetricsDecoder, slashingHistory: SlashingHistoryDecoder,
-  registeredAt: u, seq: u, unbonding: u, unbondingRelease: u, exiting: b,
+  registeredAt: u, seq: u, unbonding: u, unbondingRelease: u, exiting: b, claimUntil: u,
   status: asciiResult(7), // "primary" | "backup" | "exiting"
 });
 export type SignerInfo = Decoded<typeof SignerInfoDecoder>;
@@ -69,18 +69,22 @@ export const EpochDecoder = tupleResult({
 export type Epoch = Decoded<typeof EpochDecoder>;
 
 export const NetworkStateDecoder = tupleResult({
-  currentEpoch: u, latestEpoch: u, lastRotation: u, signerCount: u, watchtowerCount: u,
-  paused: b, initialized: b, blockHeight: u,
+  currentEpoch: u, latestEpoch: u, lastRotation: u, signerCount: u, activeWatchtowers: u,
+  paused: b, initialized: b, blockHeight: u, burnBlockHeight: u, stacksNow: u, burnNow: u,
 });
+
+export const ClockDecoder = tupleResult({ stacksNow: u, burnNow: u, paused: b, pausedBlocks: tupleResult({ stacks: u, burn: u }) });
+export type Clock = Decoded<typeof ClockDecoder>;
 export type NetworkState = Decoded<typeof NetworkStateDecoder>;
 
 export const RequestDecoder = tupleResult({
   requester: p, fee: u, epoch: u, createdAt: u, deadline: u, partialCount: u, signers: committee,
   aggregateSignature: optionalResult(sig), aggregator: optionalResult(p), finalizedAt: u, feePaid: b, refunded: b,
+  closedEarly: b, settleAt: u,
 });
 export type Request = Decoded<typeof RequestDecoder>;
 
-export const PartialSignatureDecoder = tupleResult({ signature: sig, messageHash: hash, timestamp: u, index: u, invalid: b });
+export const PartialSignatureDecoder = tupleResult({ signature: sig, messageHash: hash, timestamp: u, index: u, invalid: b, claimUntil: u });
 export type PartialSignature = Decoded<typeof PartialSignatureDecoder>;
 
 export const WatchtowerDecoder = tupleResult({
@@ -88,10 +92,10 @@ export const WatchtowerDecoder = tupleResult({
 });
 export type Watchtower = Decoded<typeof WatchtowerDecoder>;
 
-export const WatchtowerReportDecoder = tupleResult({ uptime: u, signingSpeed: u, validSignatures: u });
+export const WatchtowerReportDecoder = tupleResult({ uptime: u, signingSpeed: u, accuracy: u });
 export type WatchtowerReport = Decoded<typeof WatchtowerReportDecoder>;
 
-export const IntervalReportsDecoder = tupleResult({ uptimes: listResult(u, 32), speeds: listResult(u, 32), valids: listResult(u, 32) });
+export const IntervalReportsDecoder = tupleResult({ uptimes: listResult(u, 32), speeds: listResult(u, 32), accuracies: listResult(u, 32) });
 export type IntervalReports = Decoded<typeof IntervalReportsDecoder>;
 
 export const ClaimDecoder = tupleResult({ claimants: committee, openedAt: u, confirmed: b });
@@ -138,7 +142,8 @@ export const FUNCTIONS = {
   // --- initialization and configuration
   initialize: pub([n("min-stake"), n("required-signers"), n("total-signers"), n("rotation-period"), n("signature-threshold")], b, "set the parameters, once (deployer only)"),
   "get-config": ro([], ConfigDecoder, "every parameter"),
-  "get-network-state": ro([], NetworkStateDecoder, "epochs, counts, pause flag, block height"),
+  "get-network-state": ro([], NetworkStateDecoder, "epochs, counts, pause flag, block heights"),
+  "get-clock": ro([], ClockDecoder, "the contract's clocks (heights minus paused blocks)"),
   // --- signers and stake
   "register-signer": pub([g1("public-key")], b, "lock min-stake and register a BLS public key"),
   "increase-stake": pub([n("amount")], u, "add stake (returns the new stake)"),
@@ -166,6 +171,7 @@ export const FUNCTIONS = {
   "submit-partial-signature": pub([h32("message-hash"), g2("signature")], u, "a committee member's partial (returns the partial count)"),
   "submit-aggregate-signature": pub([h32("message-hash"), g2("signature")], u, "the combined signature (returns fees paid)"),
   "reclaim-fee": pub([h32("message-hash")], u, "refund of an expired request"),
+  "settle-fee": pub([h32("message-hash")], u, "pay a finalized request's fee once its claim window has passed"),
   "get-request": ro([arg("message-hash", buff(32))], optionalResult(RequestDecoder), "a signing request"),
   "get-partial-signature": ro([arg("message-hash", buff(32)), who("signer")], optionalResult(PartialSignatureDecoder), "a stored partial"),
   // --- watchtowers and slashing
@@ -175,12 +181,14 @@ export const FUNCTIONS = {
   "submit-watchtower-report": pub([who("signer"), n("uptime"), n("signing-speed"), n("valid-signatures")], u, "report a signer's metrics"),
   "report-invalid-signature": pub([h32("message-hash"), who("signer")], b, "claim a partial is invalid (true once confirmed)"),
   "report-invalid-aggregate": pub([h32("message-hash")], b, "claim an aggregate is invalid (true once confirmed)"),
-  "expire-claim": pub([h32("message-hash"), who("signer")], b, "clear a claim that missed its window"),
+  "expire-claim": pub([h32("message-hash"), who("signer")], u, "clear a claim that missed its window"),
+  "expire-aggregate-claim": pub([h32("message-hash"), g2("aggregate")], u, "clear an aggregate claim that missed its window"),
   "penalize-missed-signature": pub([h32("message-hash"), who("signer")], u, "slash a member who did not sign by the deadline"),
   "get-watchtower": ro([who("watchtower")], optionalResult(WatchtowerDecoder), "a watchtower's record"),
   "get-watchtower-report": ro([who("watchtower"), who("signer"), n("interval")], optionalResult(WatchtowerReportDecoder), "one report"),
   "get-interval-reports": ro([who("signer"), n("interval")], optionalResult(IntervalReportsDecoder), "an interval's sorted reports"),
   "get-current-interval": ro([], u, "the current report interval"),
+  "get-watchtower-supermajority": ro([], u, "active watchtowers needed to confirm a claim"),
   "get-claim": ro([arg("message-hash", buff(32)), who("signer")], optionalResult(ClaimDecoder), "a claim against a partial"),
   "get-aggregate-claim": ro([arg("message-hash", buff(32)), arg("aggregate", buff(96))], optionalResult(AggregateClaimDecoder), "a claim against an aggregate"),
   "get-liveness-penalty": ro([arg("message-hash", buff(32)), who("signer")], optionalResult(u), "when a missed signature was penalized"),
