@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { initSimnet, tx, type ClarityEvent, type Simnet, type Tx } from "@stacks/clarinet-sdk";
-import { Cl, privateKeyToAddress, type ClarityValue } from "@stacks/transactions";
+import { Cl, ClarityType, privateKeyToAddress, type ClarityValue } from "@stacks/transactions";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { parse as parseToml } from "smol-toml";
@@ -164,8 +164,9 @@ export class DevnetChain {
           return;
         }
         const r = results[at];
-        const ok = r.result.type !== "err";
-        if (!checkPostConditions(i, r.result, r.events)) {
+        const ok = r.result.type !== ClarityType.ResponseErr;
+        // Only the first violation counts: what follows it ran on its effects.
+        if (!violated && !checkPostConditions(i, r.result, r.events)) {
           aborted.set(i, { status: "abort_by_post_condition", result: r.result, events: [], vmError: null });
           violated = true;
         }

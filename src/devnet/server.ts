@@ -176,6 +176,36 @@ export async function buildServer(node: DevnetNode): Promise<FastifyInstance> {
     return node.nonces(principal);
   });
 
+  app.get("/extended", async () => ({
+    server_version: SERVER_VERSION,
+    status: "ready",
+    chain_tip: {
+      block_height: node.chain.stacksHeight,
+      block_hash: blockHash(node.chain.stacksHeight),
+      index_block_hash: blockHash(node.chain.stacksHeight),
+      burn_block_height: node.chain.burnHeight,
+    },
+  }));
+
+  app.get<{ Params: { principal: string } }>("/extended/v1/address/:principal/stx", async (req, reply) => {
+    const { principal } = req.params;
+    if (!isPrincipal(principal)) return reply.code(400).send({ error: `invalid STX address "${principal}"` });
+    const balance = node.chain.stxBalance(principal);
+    const { inbound, outbound } = node.pendingFlows(principal);
+    return {
+      balance: balance.toString(),
+      estimated_balance: (balance + inbound - outbound).toString(),
+      pending_balance_inbound: inbound.toString(),
+      pending_balance_outbound: outbound.toString(),
+      total_miner_rewards_received: "0",
+      lock_tx_id: "",
+      locked: "0",
+      lock_height: 0,
+      burnchain_lock_height: 0,
+      burnchain_unlock_height: 0,
+    };
+  });
+
   // ---- devnet extension ----
 
   app.post<{ Body: { blocks?: number; burnBlocks?: number } | undefined }>(
