@@ -43,8 +43,10 @@ function exerciseEverythingElse(chain: SimnetChain, t: number) {
   const epoch = chain.read("get-current-epoch") as bigint;
   const committee = (chain.read("get-epoch", [Cl.uint(epoch)]) as { committee: string[] }).committee;
   const requester = chain.account("wallet_13");
-  const towers = [chain.account("wallet_14"), chain.fundedAccount("tower-2", 1_000_000_000n)];
-  chain.mustCall("register-watchtower", [], towers[1]);
+  // Three watchtowers: the supermajority of three active ones is all three (quorum 3).
+  const towers = [chain.account("wallet_14"), chain.fundedAccount("tower-2", 1_000_000_000n), chain.fundedAccount("tower-3", 1_000_000_000n)];
+  for (const tower of towers.slice(1)) chain.mustCall("register-watchtower", [], tower);
+  const config = () => chain.read("get-config") as Record<string, bigint>;
 
   // A request that gets t-1 partials, one of them invalid, and then expires.
   const hash = messageHash("a request that expires");
@@ -52,6 +54,7 @@ function exerciseEverythingElse(chain: SimnetChain, t: number) {
   const wrongShare = { index: 1, value: 12345n };
   chain.mustCall("submit-partial-signature", [Cl.buffer(hash), Cl.buffer(partialSign(wrongShare, hash).signature)], committee[0]);
   for (const tower of towers) chain.mustCall("report-invalid-signature", [Cl.buffer(hash), Cl.principal(committee[0])], tower);
+  // Reports: the third one about a signer reaches the supermajority and applies it.
   for (const member of committee.slice(1, 4)) {
     const total = (chain.read("get-signer-info", [Cl.principal(member)]) as { "performance-metrics": { "total-signatures": bigint } })[
       "performance-metrics"
@@ -59,32 +62,40 @@ function exerciseEverythingElse(chain: SimnetChain, t: number) {
     chain.mustCall("submit-watchtower-report", [Cl.principal(member), Cl.uint(99), Cl.uint(2), Cl.uint(total)], towers[0]);
     chain.mustCall("submit-watchtower-report", [Cl.principal(member), Cl.uint(97), Cl.uint(3), Cl.uint(total)], towers[1]);
   }
-  chain.mustCall("update-metrics", [Cl.principal(committee[1]), Cl.uint(2), Cl.uint(98), Cl.uint(100)], deployer);
-  chain.mine(Number((chain.read("get-config") as { "signing-timeout": bigint })["signing-timeout"]) + 1);
+  for (const member of committee.slice(1, 4)) chain.mustCall("update-metrics", [Cl.principal(member), Cl.uint(2), Cl.uint(98), Cl.uint(100)], towers[2]);
+  chain.mine(Number(config()["signing-timeout"]) + 1);
   for (const member of committee.slice(1, t)) chain.mustCall("penalize-missed-signature", [Cl.buffer(hash), Cl.principal(member)], requester);
   chain.mustCall("reclaim-fee", [Cl.buffer(hash)], requester);
   chain.mustCall("claim-rewards", [], towers[0]);
 
-  // A claim that never reaches quorum.
+  // A claim that never reaches the supermajority, and expires (the claimant forfeits bond).
   const other = messageHash("a claim that expires");
   chain.mustCall("request-signature", [Cl.buffer(other), Cl.uint(5000)], requester);
   chain.mustCall("submit-partial-signature", [Cl.buffer(other), Cl.buffer(partialSign({ index: 2, value: 777n }, other).signature)], committee[1]);
   chain.mustCall("report-invalid-signature", [Cl.buffer(other), Cl.principal(committee[1])], towers[0]);
-  chain.mine(145);
+  chain.mine(Number(config()["claim-window"]) + 1);
   chain.mustCall("expire-claim", [Cl.buffer(other), Cl.principal(committee[1])], requester);
 
-  // A junk aggregate that the watchtowers reject (costs do not depend on validity).
+  // A junk aggregate that the watchtowers reject (costs do not depend on validity), then an
+  // aggregate that stands: one claim against it expires, and the fee is settled.
   const junked = messageHash("a junk aggregate");
   chain.mustCall("request-signature", [Cl.buffer(junked), Cl.uint(5000)], requester);
   for (const [i, member] of committee.slice(0, t).entries())
     chain.mustCall("submit-partial-signature", [Cl.buffer(junked), Cl.buffer(partialSign({ index: i + 1, value: 1000n + BigInt(i) }, junked).signature)], member);
-  chain.mustCall("submit-aggregate-signature", [Cl.buffer(junked), Cl.buffer(Uint8Array.from({ length: 96 }, (_, i) => (i === 0 ? 0x80 : i)))], requester);
+  const junk = (seed: number) => Uint8Array.from({ length: 96 }, (_, i) => (i === 0 ? 0x80 : (i + seed) % 256));
+  chain.mustCall("submit-aggregate-signature", [Cl.buffer(junked), Cl.buffer(junk(0))], requester);
   for (const tower of towers) chain.mustCall("report-invalid-aggregate", [Cl.buffer(junked)], tower);
+  chain.mustCall("submit-aggregate-signature", [Cl.buffer(junked), Cl.buffer(junk(1))], requester);
+  chain.mustCall("report-invalid-aggregate", [Cl.buffer(junked)], towers[0]);
+  chain.mine(Number(config()["claim-window"]) + 1);
+  chain.mustCall("expire-aggregate-claim", [Cl.buffer(junked), Cl.buffer(junk(1))], requester);
+  chain.mustCall("settle-fee", [Cl.buffer(junked)], requester);
 
   // The next rotation (its period has passed), stake movements of a backup signer, pause,
   // a watchtower leaving.
   // Slashed members fell below min-stake: they top up to stay eligible.
   for (const member of committee.slice(0, t)) chain.mustCall("increase-stake", [Cl.uint(20_000_000)], member);
+  chain.mine(Number(config()["rotation-period"]));
   chain.mustCall("rotate-signers", [], requester);
   const latest = (chain.read("get-network-state") as { "latest-epoch": bigint })["latest-epoch"];
   const next = (chain.read("get-epoch", [Cl.uint(latest)]) as { committee: string[] }).committee;
@@ -94,7 +105,7 @@ function exerciseEverythingElse(chain: SimnetChain, t: number) {
   chain.mustCall("pause", [], deployer);
   chain.mustCall("unpause", [], deployer);
   chain.mustCall("leave-watchtower", [], towers[1]);
-  chain.mine(2017);
+  chain.mine(Number(config()["unbonding-period"]) + 1);
   chain.mustCall("withdraw-stake", [], backup);
   chain.mustCall("withdraw-watchtower-bond", [], towers[1]);
 }
@@ -114,14 +125,18 @@ for (const [t, n] of ROUNDS) {
   }
   const measured = summarize(chain);
   if (t === ROUNDS[0][0]) functions = measured;
-  // A complete round: one request, t partials, one aggregate.
-  const round = add(add(add(zero, measured["request-signature"]), measured["submit-partial-signature"], t), measured["submit-aggregate-signature"]);
+  // A complete round: one request, t partials, one aggregate, one settlement.
+  const round = add(
+    add(add(add(zero, measured["request-signature"]), measured["submit-partial-signature"], t), measured["submit-aggregate-signature"]),
+    measured["settle-fee"],
+  );
   const perBlock = Object.fromEntries(DIMENSIONS.map((d) => [d, Math.floor(blockLimit![d] / round[d])]));
   const binding = DIMENSIONS.reduce((best, d) => (perBlock[d] < perBlock[best] ? d : best), DIMENSIONS[0]);
   rounds[`${t}-of-${n}`] = {
     perRound: round,
     partial: measured["submit-partial-signature"],
     aggregate: measured["submit-aggregate-signature"],
+    settlement: measured["settle-fee"],
     epochKeyVote: measured["submit-epoch-key"],
     roundsPerBlock: perBlock,
     binding: { dimension: binding, rounds: perBlock[binding], shareOfBlockPerRound: round[binding] / blockLimit![binding] },

@@ -148,6 +148,13 @@ export async function runLocalNetwork(options: LocalNetworkOptions): Promise<Loc
   if (!verifies) throw new LocalNetworkError("the stored aggregate does not verify against the stored group key");
   say(`submit-aggregate-signature: combined from shares ${combined.signers.join(",")}; verifies against the stored group key`);
 
+  // The fee is paid once the aggregate can no longer be contested: after the claim window
+  // (Bitcoin blocks) that opened with it.
+  const { "settle-at": settleAt } = chain.read("get-request", [Cl.buffer(hash)]) as { "settle-at": bigint };
+  chain.mine(Number(settleAt) - chain.simnet.burnBlockHeight + 1); // empty blocks advance both clocks
+  const settled = chain.mustCall("settle-fee", [Cl.buffer(hash)], aggregator);
+  say(`settle-fee: after the aggregate's claim window, ${settled.value} uSTX to the ${t} or more valid partial signers`);
+
   const feeShares = committee.map((member) => {
     const claim: CallOutcome = chain.mustCall("claim-rewards", [], member);
     return { signer: member, claimed: claim.value as bigint };
