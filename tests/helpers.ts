@@ -268,3 +268,101 @@ export function activeEpoch(signers: string[], keys: ThresholdKeys, overrides: P
   expect(read("get-current-epoch")).toBeUint(1);
   return committee;
 }
+
+// ---- clocks (issue 8) -------------------------------------------------------------------
+// Long durations (unbonding, rotation, claim windows, report intervals) count Bitcoin blocks
+// (burn-block-height); the signing timeout counts Stacks blocks. On simnet every call runs in
+// a new Stacks block at the same burn height; mineEmptyStacksBlocks(n) advances only
+// stacks-block-height, mineEmptyBurnBlocks(n) (and mineEmptyBlocks(n)) advance both by n.
+// stacks-now / burn-now are the heights less the blocks spent paused (frozen while paused).
+
+export function clock() {
+  return decode(read("get-clock")) as { "stacks-now": bigint; "burn-now": bigint; paused: boolean; "paused-blocks": { stacks: bigint; burn: bigint } };
+}
+export const burnNow = () => clock()["burn-now"];
+export const stacksNow = () => clock()["stacks-now"];
+
+/** Mines `n` Bitcoin blocks (each with one Stacks block). */
+export function mineBurnBlocks(n: number | bigint) {
+  const before = simnet.burnBlockHeight;
+  if (Number(n) > 0) simnet.mineEmptyBurnBlocks(Number(n));
+  expect(simnet.burnBlockHeight).toBe(before + Number(n));
+}
+
+/** Mines `n` Stacks blocks only: the burn height stays. */
+export function mineStacksBlocks(n: number | bigint) {
+  const burn = simnet.burnBlockHeight;
+  if (Number(n) > 0) simnet.mineEmptyStacksBlocks(Number(n));
+  expect(simnet.burnBlockHeight).toBe(burn);
+}
+
+/** Mines Bitcoin blocks so that the next call runs at burn-block-height `height`. */
+export function nextCallAtBurn(height: bigint) {
+  const gap = Number(height) - simnet.burnBlockHeight;
+  expect(gap).toBeGreaterThanOrEqual(0);
+  mineBurnBlocks(gap);
+  expect(BigInt(simnet.burnBlockHeight)).toBe(height);
+}
+
+/** Mines Stacks blocks only so that the next call runs at stacks-block-height `height`. */
+export function nextCallAtStacks(height: bigint) {
+  const gap = Number(height) - simnet.blockHeight - 1;
+  expect(gap).toBeGreaterThanOrEqual(0);
+  mineStacksBlocks(gap);
+  expect(BigInt(simnet.blockHeight) + 1n).toBe(height);
+}
+
+/** Mines Bitcoin blocks until burn-now (unpaused) is `target`. */
+export function mineBurnNowTo(target: bigint) {
+  const gap = target - burnNow();
+  expect(gap).toBeGreaterThanOrEqual(0n);
+  mineBurnBlocks(gap);
+  expect(burnNow()).toBe(target);
+}
+
+// ---- watchtowers ------------------------------------------------------------------------
+
+/** Registers each account as a watchtower (the bond locked); returns them. */
+export function registerWatchtowers(who: string[]): string[] {
+  for (const tower of who) expect(call("register-watchtower", [], tower).result).toBeOk(Cl.bool(true));
+  return who;
+}
+
+/** `count` fresh accounts (1000 STX each) registered as watchtowers. */
+export function freshWatchtowers(count: number, label = "tower"): string[] {
+  return registerWatchtowers(Array.from({ length: count }, (_, i) => freshAccount(`${label}-${i}`, 1_000_000_000n)));
+}
+
+export const supermajority = () => decode(read("get-watchtower-supermajority")) as bigint;
+export const activeWatchtowers = () => (decode(read("get-network-state")) as Record<string, any>)["active-watchtowers"] as bigint;
+
+/** Each of `towers` claims the partial of `signer` invalid; the last claim must confirm. */
+export function confirmInvalidPartial(towers: string[], messageHash: Uint8Array, signer: string) {
+  let last: ReturnType<typeof call> | undefined;
+  towers.forEach((tower, i) => {
+    last = call("report-invalid-signature", [Cl.buffer(messageHash), Cl.principal(signer)], tower);
+    expect(last.result).toBeOk(Cl.bool(i === towers.length - 1));
+  });
+  return last!;
+}
+
+/** Each of `towers` reports the same measurement (update-metrics) about `signer` in the
+ *  current interval; returns the results (the last one applies it once they are a
+ *  supermajority). */
+export function reportMetrics(towers: string[], signer: string, speed: number | bigint, uptime: number | bigint, accuracy: number | bigint) {
+  return towers.map((tower) =>
+    call("update-metrics", [Cl.principal(signer), Cl.uint(speed), Cl.uint(uptime), Cl.uint(accuracy)], tower),
+  );
+}
+
+// ---- fees -------------------------------------------------------------------------------
+
+/** Mines Bitcoin blocks past the request's settle-at and settles its fee; returns the call. */
+export function settleFee(messageHash: Uint8Array, caller: string = deployer) {
+  const request = decode(read("get-request", [Cl.buffer(messageHash)])) as Record<string, any>;
+  const settleAt = request["settle-at"] as bigint;
+  if (burnNow() <= settleAt) mineBurnNowTo(settleAt + 1n);
+  const res = call("settle-fee", [Cl.buffer(messageHash)], caller);
+  expect(res.result.type).toBe("ok");
+  return res;
+}

@@ -30,7 +30,7 @@ const DOCUMENTED_DEFAULTS = {
   "signing-timeout": 120n,
   "unbonding-period": 2016n,
   "watchtower-bond": 100_000_000n,
-  "watchtower-quorum": 2n,
+  "watchtower-quorum": 3n,
   "slash-invalid-bps": 1000n,
   "slash-liveness-bps": 100n,
   "notifier-reward-bps": 1000n,
@@ -40,6 +40,7 @@ const DOCUMENTED_DEFAULTS = {
   "quorum-bps": 2000n,
   "claim-window": 144n,
   "report-interval": 144n,
+  "false-claim-bps": 1000n,
 };
 
 const UNINITIALIZED_CONFIG = {
@@ -51,6 +52,7 @@ const UNINITIALIZED_CONFIG = {
   "total-signers": 0n,
   "rotation-period": 0n,
   "signature-threshold": 0n,
+  "max-churn": 0n,
   ...Object.fromEntries(Object.keys(DOCUMENTED_DEFAULTS).map((k) => [k, 0n])),
 };
 
@@ -73,6 +75,8 @@ function expectInitializedWith(p: typeof DEFAULTS) {
     "total-signers": p.totalSigners,
     "rotation-period": p.rotationPeriod,
     "signature-threshold": p.threshold,
+    // at most n - t seats change per rotation: t members of the old committee always stay
+    "max-churn": p.totalSigners - p.threshold,
     ...DOCUMENTED_DEFAULTS,
   };
   expect(config()).toEqual(expected);
@@ -94,6 +98,7 @@ describe("initialize", () => {
       "total-signers": DEFAULTS.totalSigners,
       "rotation-period": DEFAULTS.rotationPeriod,
       "signature-threshold": DEFAULTS.threshold,
+      "max-churn": DEFAULTS.totalSigners - DEFAULTS.threshold, // n - t = 2
       ...DOCUMENTED_DEFAULTS,
     };
     expect(config()).toEqual(expected);
@@ -104,7 +109,11 @@ describe("initialize", () => {
     expect(stxBalance(deployer)).toBe(before);
     expect(stxBalance(contractPrincipal)).toBe(0n);
     const state = decode(read("get-network-state")) as Record<string, unknown>;
-    expect(state).toMatchObject({ initialized: true, paused: false, "current-epoch": 0n, "latest-epoch": 0n, "signer-count": 0n });
+    expect(state).toMatchObject({ initialized: true, paused: false, "current-epoch": 0n, "latest-epoch": 0n, "signer-count": 0n, "active-watchtowers": 0n });
+    // Never paused: the pause clocks equal the heights.
+    expect(state["stacks-now"]).toBe(state["block-height"]);
+    expect(state["burn-now"]).toBe(state["burn-block-height"]);
+    expect(state["burn-block-height"]).toBe(BigInt(simnet.burnBlockHeight));
   });
 
   it("is the deployer's only: anyone else gets ERR-UNAUTHORIZED", () => {

@@ -105,6 +105,7 @@ describe("register-signer", () => {
       seq: 1n,
       unbonding: 0n,
       "unbonding-release": 0n,
+      "claim-until": 0n, // burn-now until which its last partial may be contested: none yet
       exiting: false,
       status: "backup",
     });
