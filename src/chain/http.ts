@@ -175,7 +175,7 @@ export interface HttpBackendOptions {
   keys?: string[];
   /** A fixed fee in micro-STX for every transaction; default: the node's estimate. */
   fee?: bigint;
-  /** The largest fee an estimate may set; default 1 STX. */
+  /** The largest fee an estimate may set; default 10 STX. */
   maxFee?: bigint;
   /** Fee when the node has no estimate (a fresh devnet); default: refuse. */
   fallbackFee?: bigint;
@@ -302,7 +302,7 @@ export class HttpBackend implements ChainBackend {
       if (this.options.fallbackFee !== undefined) return this.options.fallbackFee;
       throw new NodeError(`fee estimate failed: ${(error as Error).message}; set a fee`);
     }
-    const max = this.options.maxFee ?? 1_000_000n;
+    const max = this.options.maxFee ?? 10_000_000n;
     return fee > max ? max : fee;
   }
 

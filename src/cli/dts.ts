@@ -53,7 +53,7 @@ function addFunctionCommand(program: Command, name: FunctionName): void {
   const command = program.command(name).description(`${spec.access === "public" ? "[tx] " : ""}${spec.help ?? ""}`);
   for (const a of spec.args) command.argument(`<${a.name}>`, a.hint);
   if (spec.access === "read_only") command.option("--sender <principal>", "call as this principal (default: the contract's deployer)");
-  addCommonOptions(command);
+  addContractOptions(command);
   command.action(async (...params: unknown[]) => {
     const texts = params.slice(0, spec.args.length) as string[];
     const options = command.opts<DtsOptions>();
@@ -81,6 +81,11 @@ function addFunctionCommand(program: Command, name: FunctionName): void {
   });
 }
 
+function addContractOptions(command: Command): Command {
+  command.option("--contract <address.name>", `the DTS contract (default: DTS_CONTRACT; on devnet ${DEVNET_DEPLOYER}.dts)`);
+  return addCommonOptions(command);
+}
+
 export function buildDtsProgram(): Command {
   const program = new Command("dts")
     .description("Call any function of the DTS contract on devnet, testnet or mainnet.\nKeys: DTS_PRIVATE_KEY, DTS_MNEMONIC, --mnemonic-file or --keystore. Contract: --contract or DTS_CONTRACT.")
@@ -89,7 +94,7 @@ export function buildDtsProgram(): Command {
   for (const name of Object.keys(FUNCTIONS) as FunctionName[]) addFunctionCommand(program, name);
 
   const events = program.command("events").description("the contract's events, oldest first").option("--from <block>", "first block", "0").option("--topic <topic>", "only this topic").option("--follow", "keep polling for new events");
-  addCommonOptions(events).action(async () => {
+  addContractOptions(events).action(async () => {
     const options = events.opts<DtsOptions & { from: string; topic?: string; follow?: boolean }>();
     await runAction(options.json, async () => {
       if (!/^\d+$/.test(options.from)) throw new UsageError("--from must be a block height");
