@@ -12,7 +12,10 @@ import {
   hex,
   junkSignature,
   messageHashOf,
-  nextCallAt,
+  burnNow,
+  nextCallAtStacks,
+  registerWatchtowers,
+  supermajority,
   partialSign,
   printed,
   read,
@@ -30,6 +33,7 @@ const STAKE = 100_000_000n; // min-stake
 const SLASH_LIVENESS_BPS = 100n;
 const NOTIFIER_REWARD_BPS = 1000n;
 const FEE = 3_000_000n;
+const CLAIM_WINDOW = 144n; // Bitcoin blocks: an aggregate's settle-at = burn-now + claim-window
 
 const keys = thresholdKeys(3, 5, "liveness");
 const backup = wallets[5]; // registered, ranked sixth: not in the committee of five
@@ -76,7 +80,7 @@ describe("penalize-missed-signature", () => {
     const { message, deadline } = request("missed");
     sign(message, 1);
     sign(message, 2);
-    nextCallAt(deadline + 1n);
+    nextCallAtStacks(deadline + 1n);
     const books = expectBalancedBooks();
     const contractBalance = stxBalance(contractPrincipal);
     const absentBalance = stxBalance(absent);
@@ -139,7 +143,7 @@ describe("penalize-missed-signature", () => {
 
     // Another missed request: the history keeps growing, uptime and reputation keep falling.
     const next = request("missed again");
-    nextCallAt(next.deadline + 1n);
+    nextCallAtStacks(next.deadline + 1n);
     const second = (STAKE - slashed) * SLASH_LIVENESS_BPS / 10_000n;
     expect(penalize(next.message, absent).result).toBeOk(Cl.uint(second));
     const twice = signerInfo(absent)!;
@@ -159,7 +163,7 @@ describe("penalize-missed-signature", () => {
     const { message, deadline } = request("too early");
     expect(penalize(message, committee[4]).result).toBeErr(Cl.uint(134));
     // At the deadline itself the member may still sign.
-    nextCallAt(deadline);
+    nextCallAtStacks(deadline);
     const { result, events } = penalize(message, committee[4]);
     expect(result).toBeErr(Cl.uint(134));
     expect(events).toHaveLength(0);
@@ -172,7 +176,7 @@ describe("penalize-missed-signature", () => {
     setup();
     const { message, deadline } = request("signed");
     sign(message, 1);
-    nextCallAt(deadline + 1n);
+    nextCallAtStacks(deadline + 1n);
     const { result, events } = penalize(message, committee[0]);
     expect(result).toBeErr(Cl.uint(135));
     expect(events).toHaveLength(0);
@@ -182,7 +186,7 @@ describe("penalize-missed-signature", () => {
   it("refuses a registered signer outside the request's committee with ERR-NOT-PENALIZABLE", () => {
     setup();
     const { message, deadline } = request("non-member");
-    nextCallAt(deadline + 1n);
+    nextCallAtStacks(deadline + 1n);
     expect(penalize(message, backup).result).toBeErr(Cl.uint(135));
     expect(signerInfo(backup)!.stake).toBe(STAKE);
     expect(rewardsOf(notifier)).toBe(0n);
@@ -192,31 +196,36 @@ describe("penalize-missed-signature", () => {
     setup();
     const { message, deadline } = request("finalized");
     const partials = [1, 2, 3].map((index) => ({ index, signature: sign(message, index) }));
-    expect(call("submit-aggregate-signature", [Cl.buffer(message), Cl.buffer(combine(partials))], requester).result).toBeOk(Cl.uint(FEE));
+    expect(call("submit-aggregate-signature", [Cl.buffer(message), Cl.buffer(combine(partials))], requester).result).toBeOk(Cl.uint(burnNow() + CLAIM_WINDOW));
+    expect(decode(read("get-request", [Cl.buffer(message)]))).toMatchObject({ "closed-early": true });
     // Member 4 comes too late to sign.
     const late = call("submit-partial-signature", [Cl.buffer(message), Cl.buffer(partialSign(keys.shares[3], message))], committee[3]);
     expect(late.result).toBeErr(Cl.uint(125));
-    nextCallAt(deadline + 1n);
+    nextCallAtStacks(deadline + 1n);
     expect(penalize(message, committee[3]).result).toBeErr(Cl.uint(135));
     expect(penalize(message, committee[4]).result).toBeErr(Cl.uint(135));
     expect(signerInfo(committee[3])!.stake).toBe(STAKE);
   });
 
-  it("refuses the members that did not sign while a later rejected aggregate stood (it refused their partials) with ERR-NOT-PENALIZABLE", () => {
+  it("refuses the members that did not sign while a later rejected aggregate stood before the deadline (closed-early, it refused their partials) with ERR-NOT-PENALIZABLE", () => {
     setup();
-    const [towerA, towerB, griefer] = [wallets[6], wallets[7], wallets[9]];
-    for (const tower of [towerA, towerB]) expect(call("register-watchtower", [], tower).result).toBeOk(Cl.bool(true));
+    const [towerA, towerB, towerC, griefer] = [wallets[6], wallets[7], wallets[11], wallets[9]];
+    registerWatchtowers([towerA, towerB, towerC]);
+    expect(supermajority()).toBe(3n);
     const { message, deadline } = request("griefed");
     [1, 2, 3].forEach((index) => sign(message, index));
-    expect(call("submit-aggregate-signature", [Cl.buffer(message), Cl.buffer(junkSignature("liveness"))], griefer).result).toBeOk(Cl.uint(FEE));
+    expect(call("submit-aggregate-signature", [Cl.buffer(message), Cl.buffer(junkSignature("liveness"))], griefer).result).toBeOk(Cl.uint(burnNow() + CLAIM_WINDOW));
     // Member 4 is refused while the junk stands.
     const refused = call("submit-partial-signature", [Cl.buffer(message), Cl.buffer(partialSign(keys.shares[3], message))], committee[3]);
     expect(refused.result).toBeErr(Cl.uint(125));
-    // The watchtowers reject the junk only after the deadline (claim-window 144 > signing-timeout 120).
-    nextCallAt(deadline + 1n);
+    // The watchtowers reject the junk only after the deadline (Stacks blocks), still before
+    // its settle-at (Bitcoin blocks).
+    nextCallAtStacks(deadline + 1n);
     expect(call("report-invalid-aggregate", [Cl.buffer(message)], towerA).result).toBeOk(Cl.bool(false));
-    expect(call("report-invalid-aggregate", [Cl.buffer(message)], towerB).result).toBeOk(Cl.bool(true));
-    expect(decode(read("get-request", [Cl.buffer(message)]))).toMatchObject({ "aggregate-signature": null, "fee-paid": true });
+    expect(call("report-invalid-aggregate", [Cl.buffer(message)], towerB).result).toBeOk(Cl.bool(false));
+    expect(call("report-invalid-aggregate", [Cl.buffer(message)], towerC).result).toBeOk(Cl.bool(true));
+    // The fee was never paid; the request stays closed-early.
+    expect(decode(read("get-request", [Cl.buffer(message)]))).toMatchObject({ "aggregate-signature": null, "fee-paid": false, "closed-early": true, "settle-at": 0n });
 
     const books = expectBalancedBooks();
     for (const member of [committee[3], committee[4]]) {
@@ -230,6 +239,21 @@ describe("penalize-missed-signature", () => {
     expect(expectBalancedBooks()).toEqual(books);
   });
 
+  it("still penalizes the members that did not sign when the aggregate came only after the deadline (closed-early false)", () => {
+    setup();
+    const { message, deadline } = request("aggregated late");
+    const partials = [1, 2, 3].map((index) => ({ index, signature: sign(message, index) }));
+    nextCallAtStacks(deadline + 1n);
+    expect(call("submit-aggregate-signature", [Cl.buffer(message), Cl.buffer(combine(partials))], requester).result).toBeOk(Cl.uint(burnNow() + CLAIM_WINDOW));
+    expect(decode(read("get-request", [Cl.buffer(message)]))).toMatchObject({ "closed-early": false });
+    const { result, events } = penalize(message, committee[4]);
+    expect(result).toBeOk(Cl.uint(STAKE / 100n));
+    expect(printed(events, "liveness-penalty")).toMatchObject({ signer: committee[4], slashed: STAKE / 100n, reward: STAKE / 1000n });
+    expect(signerInfo(committee[4])!.stake).toBe(STAKE - STAKE / 100n);
+    expect(penaltyOf(message, committee[4])).toBe(BigInt(simnet.blockHeight));
+    expect(rewardsOf(notifier)).toBe(STAKE / 1000n);
+  });
+
   it("refuses an unknown request with ERR-UNKNOWN-REQUEST", () => {
     setup();
     expect(penalize(messageHashOf("never requested"), committee[4]).result).toBeErr(Cl.uint(121));
@@ -238,7 +262,7 @@ describe("penalize-missed-signature", () => {
   it("refuses a principal that is not a registered signer with ERR-NOT-REGISTERED", () => {
     setup();
     const { message, deadline } = request("unknown signer");
-    nextCallAt(deadline + 1n);
+    nextCallAtStacks(deadline + 1n);
     const { result, events } = penalize(message, wallets[12]);
     expect(result).toBeErr(Cl.uint(114));
     expect(events).toHaveLength(0);
