@@ -10,6 +10,8 @@ import { DkgPhase } from "../src/crypto/dkg-wire.js";
 import {
   activeEpoch,
   blsKeyPair,
+  burnNow,
+  mineBurnNowTo,
   bytes,
   call,
   combine,
@@ -37,7 +39,8 @@ const ERR_UNKNOWN_EPOCH = 128;
 const ERR_EPOCH_CLOSED = 147;
 
 const STX = 1_000_000n;
-const ROTATION_PERIOD = 144;
+const ROTATION_PERIOD = 144n;
+const CLAIM_WINDOW = 144n;
 const [w1, w2, w3, w4, w5, w6, w7, requester] = wallets;
 
 const post = (epoch: number, phase: number, payload: Uint8Array, sender: string) =>
@@ -46,12 +49,8 @@ const epochOf = (epoch: number) =>
   decode(read("get-epoch", [Cl.uint(epoch)])) as { committee: string[]; "group-public-key": string | null; "share-public-keys": string[]; status: string };
 const payloadOf = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff);
 
-/** Mines empty blocks so that the next call runs at `height`. */
-function mineUntil(height: number) {
-  expect(height).toBeGreaterThan(simnet.blockHeight);
-  simnet.mineEmptyBlocks(height - 1 - simnet.blockHeight);
-}
-const nextRotation = () => Number((decode(read("get-network-state")) as Record<string, bigint>)["last-rotation"]) + ROTATION_PERIOD;
+/** The burn-now at which the next rotation is due: last-rotation + rotation-period (Bitcoin blocks). */
+const nextRotation = () => (decode(read("get-network-state")) as Record<string, bigint>)["last-rotation"] + ROTATION_PERIOD;
 
 /** Epoch 1 formed by w1..w5 (w6 a registered backup), pending. */
 function pendingEpoch() {
@@ -64,7 +63,7 @@ function pendingEpoch() {
 function reshareEpoch() {
   activeEpoch([w1, w2, w3, w4, w5, w6, w7], thresholdKeys(3, 5, "dkg-epoch-1"));
   expect(call("increase-stake", [Cl.uint(100n * STX)], w6).result).toBeOk(Cl.uint(200n * STX));
-  mineUntil(nextRotation());
+  mineBurnNowTo(nextRotation());
   expect(call("rotate-signers", [], w1).result).toBeOk(Cl.uint(2));
   expect(epochOf(2).committee).toEqual([w6, w1, w2, w3, w4]);
 }
@@ -153,7 +152,7 @@ describe("post-dkg-message", () => {
   it("refuses messages for a pending epoch superseded by a newer rotation with ERR-EPOCH-CLOSED", () => {
     pendingEpoch();
     expect(post(1, 1, payloadOf(10, 1), w1).result).toBeOk(Cl.bool(true));
-    mineUntil(nextRotation());
+    mineBurnNowTo(nextRotation());
     expect(call("rotate-signers", [], w1).result).toBeOk(Cl.uint(2));
     expect(post(1, 1, payloadOf(10, 2), w2).result).toBeErr(Cl.uint(ERR_EPOCH_CLOSED));
     expect(post(2, 1, payloadOf(10, 2), w2).result).toBeOk(Cl.bool(true));
@@ -209,7 +208,7 @@ function signWith(shares: { index: number; value: bigint }[], committee: string[
     return { index, signature };
   });
   const signature = combine(partials);
-  expect(call("submit-aggregate-signature", [Cl.buffer(hash), Cl.buffer(signature)], requester).result).toBeOk(Cl.uint(3000));
+  expect(call("submit-aggregate-signature", [Cl.buffer(hash), Cl.buffer(signature)], requester).result).toBeOk(Cl.uint(burnNow() + CLAIM_WINDOW));
   return { hash, signature };
 }
 
@@ -261,7 +260,7 @@ describe("a real DKG through post-dkg-message", () => {
     const groupKey = voteIn(1, old, 3, dkg);
 
     expect(call("increase-stake", [Cl.uint(100n * STX)], w6).result).toBeOk(Cl.uint(200n * STX));
-    mineUntil(nextRotation());
+    mineBurnNowTo(nextRotation());
     expect(call("rotate-signers", [], w1).result).toBeOk(Cl.uint(2));
     const next = epochOf(2).committee;
     expect(next).toEqual([w6, w1, w2, w3, w4]);
