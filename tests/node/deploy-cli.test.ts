@@ -3,6 +3,8 @@
 // under concurrency, and an offline dry run.
 import { execFile } from "node:child_process";
 import { createServer } from "node:net";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -143,6 +145,27 @@ describe("deploy and dts CLI against the devnet node", () => {
     expect(events.map((e) => e.topic)).toEqual(["initialized", "signer-registered"]);
     expect(events[1]!.blockHeight).toBeGreaterThan(events[0]!.blockHeight);
     expect((await http.events(events[1]!.blockHeight)).map((e) => e.topic)).toEqual(["signer-registered"]);
+  });
+
+  it("sends from an encrypted keystore made by the CLI, and lists events", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dts-cli-"));
+    const path = join(dir, "wallet_5.json");
+    const created = await run("dts.ts", ["keystore-create", path, "--json"], { DTS_MNEMONIC: mnemonic("wallet_5"), DTS_KEYSTORE_PASSWORD: "pw", DTS_KEYSTORE_SCRYPT_N: "1024" });
+    expect(created.stderr).toBe("");
+    expect(JSON.parse(created.stdout)).toEqual({ keystore: path, address: address("wallet_5") });
+    const key = generateIdentity().publicKey;
+    const common = ["--node-url", devnet.url, "--contract", devnet.contractId, "--keystore", path];
+    const wrong = await run("dts.ts", ["register-signer", toHex(key), ...common], { DTS_KEYSTORE_PASSWORD: "nope" });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toBe(`error: ${path}: wrong password, or the file is damaged\n`);
+    const sent = await run("dts.ts", ["register-signer", `0x${toHex(key)}`, ...common, "--json"], { DTS_KEYSTORE_PASSWORD: "pw" });
+    expect(sent.stderr).toBe("");
+    expect(JSON.parse(sent.stdout)).toMatchObject({ ok: true, sender: address("wallet_5") });
+
+    const listed = await run("dts.ts", ["events", "--topic", "signer-registered", "--node-url", devnet.url, "--contract", devnet.contractId, "--json"], {});
+    expect(listed.code).toBe(0);
+    const events = JSON.parse(listed.stdout) as { topic: string; data: { signer: string } }[];
+    expect(events.map((e) => e.data.signer)).toEqual([address("wallet_1"), address("wallet_5")]);
   });
 
   it("lands 20 concurrent calls from one account with consecutive nonces", async () => {
