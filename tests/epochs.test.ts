@@ -9,19 +9,28 @@ import {
   type ThresholdKeys,
   activeEpoch,
   badKeys,
+  burnNow,
   call,
   combine,
+  config,
   decode,
   deployer,
   expectBalancedBooks,
+  freshWatchtowers,
   hex,
   initialize,
   messageHashOf,
+  mineBurnBlocks,
+  mineBurnNowTo,
+  mineStacksBlocks,
+  nextCallAtBurn,
+  nextCallAtStacks,
   partialSign,
   printed,
   prints,
   read,
   registerSigners,
+  reportMetrics,
   signerInfo,
   stxTransfers,
   thresholdKeys,
@@ -41,8 +50,9 @@ const ERR_ALREADY_VOTED = 139;
 const ERR_EPOCH_CLOSED = 147;
 
 const STX = 1_000_000n;
-const ROTATION_PERIOD = 144;
-const [w1, w2, w3, w4, w5, w6, w7] = wallets;
+const ROTATION_PERIOD = 144n; // Bitcoin blocks
+const CLAIM_WINDOW = 144n;
+const [w1, w2, w3, w4, w5, w6, w7, w8] = wallets;
 
 interface Epoch {
   committee: string[];
@@ -60,11 +70,8 @@ const memberIndex = (epoch: number, who: string) => decode(read("get-member-inde
 const networkState = () => decode(read("get-network-state")) as Record<string, bigint>;
 const rotate = (sender = w1) => call("rotate-signers", [], sender);
 
-/** Mines empty blocks so that the next call runs at `height`. */
-function mineUntil(height: number) {
-  expect(height).toBeGreaterThan(simnet.blockHeight);
-  simnet.mineEmptyBlocks(height - 1 - simnet.blockHeight);
-}
+/** Mines Bitcoin blocks until the next rotation is due: burn-now = last-rotation + rotation-period. */
+const mineToNextRotation = () => mineBurnNowTo(networkState()["last-rotation"] + ROTATION_PERIOD);
 
 const voteArgs = (epoch: number, group: Uint8Array, shares: Uint8Array[]) => [
   Cl.uint(epoch),
@@ -136,6 +143,7 @@ describe("rotate-signers", () => {
     const rotated = rotate(deployer); // anyone may rotate
     expect(rotated.result).toBeOk(Cl.uint(1));
     const height = BigInt(simnet.blockHeight);
+    const burn = BigInt(simnet.burnBlockHeight);
     const committee = [w6, w7, w5, w4, w3];
 
     expect(epochOf(1)).toEqual({
@@ -157,26 +165,30 @@ describe("rotate-signers", () => {
       previous: 0n,
       committee,
       threshold: 3n,
+      "churn-limit": 5n, // no serving committee yet: every seat may change
       joined: committee,
       left: [],
     });
-    expect(networkState()).toMatchObject({ "current-epoch": 0n, "latest-epoch": 1n, "last-rotation": height });
+    // created-at is a Stacks height; last-rotation is burn-now (Bitcoin blocks).
+    expect(networkState()).toMatchObject({ "current-epoch": 0n, "latest-epoch": 1n, "last-rotation": burn });
     expect(read("get-current-epoch")).toBeUint(0); // pending until its key is agreed
     expect(stxTransfers(rotated.events)).toEqual([]);
     expectBalancedBooks();
   });
 
-  it("ranks by stake x reputation, not by stake alone", () => {
+  it("ranks by stake x reputation (reputations set by a watchtower supermajority's reports), not by stake alone", () => {
     initialize();
     registerSigners([w1, w2, w3, w4, w5, w6]);
+    const towers = freshWatchtowers(3, "epochs-rank");
     // w1 has the most stake but a poor reputation; w6, registered last, a little more stake and
     // a reputation a little below neutral. Neither has signed yet, so 5000 is withheld from each.
     expect(call("increase-stake", [Cl.uint(50n * STX)], w1).result).toBeOk(Cl.uint(150n * STX));
     expect(call("increase-stake", [Cl.uint(20n * STX)], w6).result).toBeOk(Cl.uint(120n * STX));
     // 40 * 90 + 40 * 90 + 20 * (100 / 100) = 7220, - 5000 = 2220 (above min-reputation 2000)
-    expect(call("update-metrics", [Cl.principal(w1), Cl.uint(100), Cl.uint(90), Cl.uint(90)], deployer).result).toBeOk(Cl.uint(2220));
+    // Three watchtowers (the supermajority) agree; the first two reports change nothing.
+    expect(reportMetrics(towers, w1, 100, 90, 90).map((r) => r.result)).toEqual([Cl.ok(Cl.uint(5000)), Cl.ok(Cl.uint(5000)), Cl.ok(Cl.uint(2220))]);
     // 40 * 90 + 40 * 90 + 20 * 100 = 9200, - 5000 = 4200
-    expect(call("update-metrics", [Cl.principal(w6), Cl.uint(1), Cl.uint(90), Cl.uint(90)], deployer).result).toBeOk(Cl.uint(4200));
+    expect(reportMetrics(towers, w6, 1, 90, 90).map((r) => r.result)).toEqual([Cl.ok(Cl.uint(5000)), Cl.ok(Cl.uint(5000)), Cl.ok(Cl.uint(4200))]);
     // 150 x 2220 = 333000 < 100 x 5000 (neutral) = 500000 < 120 x 4200 = 504000
     expect(signerInfo(w1)).toMatchObject({ stake: 150n * STX, "reputation-score": 2220n });
     expect(signerInfo(w6)).toMatchObject({ stake: 120n * STX, "reputation-score": 4200n });
@@ -186,32 +198,37 @@ describe("rotate-signers", () => {
     expect(memberIndex(1, w1)).toBeNull();
   });
 
-  it("refuses with ERR-ROTATION-NOT-DUE before rotation-period blocks have passed, then rotates", () => {
+  it("refuses with ERR-ROTATION-NOT-DUE before rotation-period Bitcoin blocks have passed (Stacks blocks do not count), then rotates", () => {
     initialize();
     registerSigners([w1, w2, w3, w4, w5]);
     expect(rotate().result).toBeOk(Cl.uint(1));
-    const last = simnet.blockHeight;
+    const last = BigInt(simnet.burnBlockHeight);
+    expect(networkState()["last-rotation"]).toBe(last);
 
     expect(rotate().result).toBeErr(Cl.uint(ERR_ROTATION_NOT_DUE));
-    mineUntil(last + ROTATION_PERIOD - 1);
+    // Many Stacks blocks, no Bitcoin block: still not due.
+    mineStacksBlocks(ROTATION_PERIOD * 2n);
+    expect(rotate().result).toBeErr(Cl.uint(ERR_ROTATION_NOT_DUE));
+    nextCallAtBurn(last + ROTATION_PERIOD - 1n);
     const early = rotate();
     expect(early.result).toBeErr(Cl.uint(ERR_ROTATION_NOT_DUE));
     expect(prints(early.events)).toEqual([]);
     expect(epochOf(2)).toBeNull();
 
+    mineBurnBlocks(1);
     const due = rotate();
-    expect(simnet.blockHeight).toBe(last + ROTATION_PERIOD);
+    expect(BigInt(simnet.burnBlockHeight)).toBe(last + ROTATION_PERIOD);
     expect(due.result).toBeOk(Cl.uint(2));
     // Epoch 1 never became active, so epoch 2 is a fresh DKG, not a reshare.
     expect(epochOf(2)).toMatchObject({ committee: [w1, w2, w3, w4, w5], previous: 0n, status: "pending" });
-    expect(networkState()).toMatchObject({ "current-epoch": 0n, "latest-epoch": 2n, "last-rotation": BigInt(last + ROTATION_PERIOD) });
+    expect(networkState()).toMatchObject({ "current-epoch": 0n, "latest-epoch": 2n, "last-rotation": last + ROTATION_PERIOD });
   });
 
   it("reports who joined and who left when the ranking changed since the active epoch", () => {
     const keys = thresholdKeys(3, 5, "epoch-1");
     expect(activeEpoch([w1, w2, w3, w4, w5, w6, w7], keys)).toEqual([w1, w2, w3, w4, w5]);
     expect(call("increase-stake", [Cl.uint(100n * STX)], w6).result).toBeOk(Cl.uint(200n * STX));
-    mineUntil(Number(networkState()["last-rotation"]) + ROTATION_PERIOD);
+    mineToNextRotation();
 
     const rotated = rotate(w7);
     expect(rotated.result).toBeOk(Cl.uint(2));
@@ -222,6 +239,7 @@ describe("rotate-signers", () => {
       previous: 1n,
       committee,
       threshold: 3n,
+      "churn-limit": 2n, // max-churn = n - t
       joined: [w6],
       left: [w5],
     });
@@ -233,10 +251,71 @@ describe("rotate-signers", () => {
     expect(read("get-current-epoch")).toBeUint(1);
   });
 
+  it("changes at most max-churn (n - t) seats per rotation; the seats the limit keeps go to outranked eligible serving members in seat order", () => {
+    const keys = thresholdKeys(3, 5, "epoch-1");
+    expect(activeEpoch([w1, w2, w3, w4, w5, w6, w7, w8], keys)).toEqual([w1, w2, w3, w4, w5]);
+    // Three backups now outrank every member: the top five are [w6, w7, w8, w1, w2].
+    expect(call("increase-stake", [Cl.uint(300n * STX)], w6).result).toBeOk(Cl.uint(400n * STX));
+    expect(call("increase-stake", [Cl.uint(200n * STX)], w7).result).toBeOk(Cl.uint(300n * STX));
+    expect(call("increase-stake", [Cl.uint(100n * STX)], w8).result).toBeOk(Cl.uint(200n * STX));
+    expect(config()["max-churn"]).toBe(2n);
+    mineToNextRotation();
+
+    const rotated = rotate();
+    expect(rotated.result).toBeOk(Cl.uint(2));
+    // Two newcomers join (w8 is kept out by the limit); w1 and w2 rank in; the fifth seat goes
+    // to the first outranked serving member in seat order, w3.
+    const committee = [w6, w7, w1, w2, w3];
+    expect(epochOf(2)!.committee).toEqual(committee);
+    committee.forEach((member, i) => expect(memberIndex(2, member)).toBe(BigInt(i + 1)));
+    expect(memberIndex(2, w8)).toBeNull();
+    expect(printed(rotated.events, "committee-rotated")).toEqual({
+      topic: "committee-rotated",
+      epoch: 2n,
+      previous: 1n,
+      committee,
+      threshold: 3n,
+      "churn-limit": 2n,
+      joined: [w6, w7],
+      left: [w4, w5],
+    });
+    // t = 3 members of the serving committee carry the key over.
+    expect(committee.filter((m) => [w1, w2, w3, w4, w5].includes(m))).toHaveLength(3);
+  });
+
+  it("lifts the churn limit when fewer than t serving members are still eligible", () => {
+    const keys = thresholdKeys(3, 5, "epoch-1");
+    expect(activeEpoch([w1, w2, w3, w4, w5, w6, w7, w8], keys)).toEqual([w1, w2, w3, w4, w5]);
+    expect(call("increase-stake", [Cl.uint(300n * STX)], w6).result).toBeOk(Cl.uint(400n * STX));
+    expect(call("increase-stake", [Cl.uint(200n * STX)], w7).result).toBeOk(Cl.uint(300n * STX));
+    expect(call("increase-stake", [Cl.uint(100n * STX)], w8).result).toBeOk(Cl.uint(200n * STX));
+    // w3, w4 and w5 miss a request and fall below min-stake: only two serving members stay eligible.
+    const hash = messageHashOf("missed by w3, w4, w5");
+    expect(call("request-signature", [Cl.buffer(hash), Cl.uint(1000)], deployer).result).toBeOk(Cl.uint(simnet.blockHeight + 120));
+    nextCallAtStacks(BigInt(simnet.blockHeight) + 121n);
+    for (const member of [w3, w4, w5]) {
+      expect(call("penalize-missed-signature", [Cl.buffer(hash), Cl.principal(member)], deployer).result).toBeOk(Cl.uint(1n * STX));
+      expect(signerInfo(member)).toMatchObject({ stake: 99n * STX });
+    }
+    mineToNextRotation();
+
+    const rotated = rotate();
+    expect(rotated.result).toBeOk(Cl.uint(2));
+    const committee = [w6, w7, w8, w1, w2];
+    expect(epochOf(2)!.committee).toEqual(committee);
+    expect(printed(rotated.events, "committee-rotated")).toMatchObject({
+      committee,
+      "churn-limit": 5n, // lifted: every seat may change
+      joined: [w6, w7, w8],
+      left: [w3, w4, w5],
+    });
+    expectBalancedBooks();
+  });
+
   it("leaves exiting signers out", () => {
     initialize();
     registerSigners([w1, w2, w3]);
-    expect(call("request-unstake", [Cl.uint(1)], w2).result).toBeOk(Cl.uint(simnet.blockHeight + 2016));
+    expect(call("request-unstake", [Cl.uint(1)], w2).result).toBeOk(Cl.uint(simnet.burnBlockHeight + 2016)); // a Bitcoin height
     expect(signerInfo(w2)).toMatchObject({ exiting: true, status: "exiting" });
     expect(rotate().result).toBeErr(Cl.uint(ERR_INSUFFICIENT_SIGNERS));
 
@@ -252,15 +331,15 @@ describe("rotate-signers", () => {
     // w5 misses a request and is slashed 1% for it: 99 STX bonded, not exiting.
     const hash = messageHashOf("missed by w5");
     expect(call("request-signature", [Cl.buffer(hash), Cl.uint(1000)], w7).result).toBeOk(Cl.uint(simnet.blockHeight + 120));
-    mineUntil(simnet.blockHeight + 121); // past the deadline
+    nextCallAtStacks(BigInt(simnet.blockHeight) + 121n); // past the deadline (Stacks blocks)
     expect(call("penalize-missed-signature", [Cl.buffer(hash), Cl.principal(w5)], w7).result).toBeOk(Cl.uint(1n * STX));
     expect(signerInfo(w5)).toMatchObject({ stake: 99n * STX, exiting: false });
-    mineUntil(Number(networkState()["last-rotation"]) + ROTATION_PERIOD);
+    mineToNextRotation();
 
     const rotated = rotate();
     expect(rotated.result).toBeOk(Cl.uint(2));
     expect(epochOf(2)!.committee).toEqual([w1, w2, w3, w4]);
-    expect(printed(rotated.events, "committee-rotated")).toMatchObject({ joined: [], left: [w5] });
+    expect(printed(rotated.events, "committee-rotated")).toMatchObject({ "churn-limit": 2n, joined: [], left: [w5] });
     expectBalancedBooks();
   });
 });
@@ -378,7 +457,7 @@ describe("submit-epoch-key", () => {
   it("refuses votes on a pending epoch superseded by a newer rotation with ERR-EPOCH-CLOSED", () => {
     pendingEpoch();
     expect(vote(1, keys, w1).result).toBeOk(Cl.bool(false));
-    mineUntil(Number(networkState()["last-rotation"]) + ROTATION_PERIOD);
+    mineToNextRotation();
     expect(rotate().result).toBeOk(Cl.uint(2));
 
     expect(vote(1, keys, w2).result).toBeErr(Cl.uint(ERR_EPOCH_CLOSED));
@@ -392,7 +471,7 @@ describe("submit-epoch-key", () => {
     const old = thresholdKeys(3, 5, "epoch-1");
     expect(activeEpoch([w1, w2, w3, w4, w5, w6], old)).toEqual([w1, w2, w3, w4, w5]);
     expect(call("increase-stake", [Cl.uint(100n * STX)], w6).result).toBeOk(Cl.uint(200n * STX));
-    mineUntil(Number(networkState()["last-rotation"]) + ROTATION_PERIOD);
+    mineToNextRotation();
     expect(rotate().result).toBeOk(Cl.uint(2));
     const next = epochOf(2)!;
     expect(next.committee).toEqual([w6, w1, w2, w3, w4]); // w6 joined, w5 left
@@ -448,7 +527,7 @@ describe("submit-epoch-key", () => {
     expect(oldPartials.map((p) => p.index)).toEqual([5, 1, 3]);
     const duringSig = combine(oldPartials);
     expect(verifyBls(old.groupKey, during, duringSig)).toBe(true);
-    expect(call("submit-aggregate-signature", [Cl.buffer(during), Cl.buffer(duringSig)], w7).result).toBeOk(Cl.uint(3000));
+    expect(call("submit-aggregate-signature", [Cl.buffer(during), Cl.buffer(duringSig)], w7).result).toBeOk(Cl.uint(burnNow() + CLAIM_WINDOW));
 
     // After activation new requests go to epoch 2 and its committee.
     const after = messageHashOf("signed after the switch");
@@ -468,7 +547,7 @@ describe("submit-epoch-key", () => {
     const afterSig = combine(newPartials);
     // Verifiers never update keys: the new committee's signature verifies under the old key.
     expect(verifyBls(old.groupKey, after, afterSig)).toBe(true);
-    expect(call("submit-aggregate-signature", [Cl.buffer(after), Cl.buffer(afterSig)], w7).result).toBeOk(Cl.uint(3000));
+    expect(call("submit-aggregate-signature", [Cl.buffer(after), Cl.buffer(afterSig)], w7).result).toBeOk(Cl.uint(burnNow() + CLAIM_WINDOW));
     expectBalancedBooks();
   });
 });
