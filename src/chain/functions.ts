@@ -149,7 +149,7 @@ export const FUNCTIONS = {
   "increase-stake": pub([n("amount")], u, "add stake (returns the new stake)"),
   "request-unstake": pub([n("amount")], u, "start unbonding (returns the release height)"),
   "withdraw-stake": pub([], u, "withdraw unbonded stake"),
-  "update-metrics": pub([who("signer"), n("signing-speed"), n("uptime"), n("accuracy")], u, "deployer or active watchtower: set a signer's metrics"),
+  "update-metrics": pub([who("signer"), n("signing-speed"), n("uptime"), n("accuracy")], u, "active watchtower: report a signer's metrics (as submit-watchtower-report)"),
   "claim-rewards": pub([], u, "withdraw earned fees and rewards"),
   "get-signer-info": ro([who("signer")], optionalResult(SignerInfoDecoder), "a signer's record"),
   "get-reputation": ro([who("signer")], u, "a signer's reputation score (0..10000)"),
