@@ -14,7 +14,12 @@ import {
   expectBalancedBooks,
   freshAccount,
   initialize,
-  nextCallAt,
+  mineBurnBlocks,
+  mineStacksBlocks,
+  nextCallAtBurn,
+  burnNow,
+  messageHashOf,
+  partialSign,
   printed,
   prints,
   read,
@@ -39,8 +44,9 @@ const increase = (amount: bigint, who: string) => call("increase-stake", [Cl.uin
 const unstake = (amount: bigint, who: string) => call("request-unstake", [Cl.uint(amount)], who);
 const withdraw = (who: string) => call("withdraw-stake", [], who);
 
-/** The release height of an unstake requested by the last call (read after it ran). */
-const lastCallRelease = () => BigInt(simnet.blockHeight) + UNBONDING;
+/** The release height of an unstake requested by the last call: a Bitcoin height (calls run
+ *  in new Stacks blocks at the same burn height). */
+const lastCallRelease = () => BigInt(simnet.burnBlockHeight) + UNBONDING;
 
 /** A refused call: the error, no event, no STX moved, the signer's record unchanged. */
 function expectRefused(result: ReturnType<typeof call>, who: string, code: number, before: ReturnType<typeof recordOf>) {
@@ -116,14 +122,14 @@ describe("increase-stake", () => {
 });
 
 describe("request-unstake", () => {
-  it("moves stake into unbonding with release height = now + unbonding-period, and no STX leaves", () => {
+  it("moves stake into unbonding with release height = burn-block-height + unbonding-period, and no STX leaves", () => {
     initialize();
     const [signer] = wallets;
     registerSigners([signer]);
     increase(200_000_000n, signer);
     const before = recordOf(signer);
     const { result, events } = unstake(150_000_000n, signer);
-    const release = BigInt(simnet.blockHeight) + config()["unbonding-period"];
+    const release = BigInt(simnet.burnBlockHeight) + config()["unbonding-period"]; // Bitcoin blocks
     expect(config()["unbonding-period"]).toBe(UNBONDING);
     expect(result).toBeOk(Cl.uint(release));
     expect(stxTransfers(events)).toEqual([]);
@@ -167,15 +173,15 @@ describe("request-unstake", () => {
     registerSigners([signer]);
     unstake(30_000_000n, signer);
     const firstRelease = lastCallRelease();
-    simnet.mineEmptyBlocks(10);
+    mineBurnBlocks(10);
     const { result, events } = unstake(20_000_000n, signer);
     const secondRelease = lastCallRelease();
     expect(result).toBeOk(Cl.uint(secondRelease));
     expect(printed(events, "unstake-requested")).toMatchObject({ amount: 20_000_000n, unbonding: 50_000_000n, exiting: true });
     expect(signerInfo(signer)).toMatchObject({ stake: 50_000_000n, unbonding: 50_000_000n, "unbonding-release": secondRelease });
-    nextCallAt(firstRelease);
+    nextCallAtBurn(firstRelease);
     expect(withdraw(signer).result).toBeErr(Cl.uint(ERR_STAKE_LOCKED));
-    nextCallAt(secondRelease);
+    nextCallAtBurn(secondRelease);
     expect(withdraw(signer).result).toBeOk(Cl.uint(50_000_000n));
   });
 
@@ -240,7 +246,7 @@ describe("request-unstake", () => {
     // The outsider outranks everyone; the last member of epoch 1 drops out of epoch 2.
     increase(MIN, outsider);
     const leaving = committee[4];
-    simnet.mineEmptyBlocks(Number(DEFAULTS.rotationPeriod));
+    mineBurnBlocks(DEFAULTS.rotationPeriod); // rotation-period counts Bitcoin blocks
     expect(call("rotate-signers", [], outsider).result).toBeOk(Cl.uint(2));
     const next = (decode(read("get-epoch", [Cl.uint(2)])) as { committee: string[] }).committee;
     expect(next).not.toContain(leaving);
@@ -276,9 +282,9 @@ describe("withdraw-stake", () => {
     expect(call("register-signer", [Cl.buffer(key)], signer).result).toBeOk(Cl.bool(true));
     expect(stxBalance(signer)).toBe(start - MIN);
     expect(stxBalance(contractPrincipal)).toBe(MIN);
-    const release = BigInt(simnet.blockHeight + 1) + UNBONDING;
+    const release = BigInt(simnet.burnBlockHeight) + UNBONDING;
     expect(unstake(MIN, signer).result).toBeOk(Cl.uint(release));
-    nextCallAt(release);
+    nextCallAtBurn(release);
     const { result, events } = withdraw(signer);
     expect(result).toBeOk(Cl.uint(MIN));
     expect(stxTransfers(events)).toEqual([{ sender: contractPrincipal, recipient: signer, amount: MIN }]);
@@ -292,9 +298,9 @@ describe("withdraw-stake", () => {
     initialize();
     const [signer, other, third] = wallets;
     const keys = registerSigners([signer, other, third]);
-    const release = BigInt(simnet.blockHeight + 1) + UNBONDING;
+    const release = BigInt(simnet.burnBlockHeight) + UNBONDING;
     unstake(MIN, other);
-    nextCallAt(release);
+    nextCallAtBurn(release);
     const { result, events } = withdraw(other);
     expect(result).toBeOk(Cl.uint(MIN));
     expect(printed(events, "stake-withdrawn")).toEqual({
@@ -318,9 +324,9 @@ describe("withdraw-stake", () => {
     const [signer] = wallets;
     registerSigners([signer]);
     increase(MIN, signer);
-    const release = BigInt(simnet.blockHeight + 1) + UNBONDING;
+    const release = BigInt(simnet.burnBlockHeight) + UNBONDING;
     unstake(70_000_000n, signer);
-    nextCallAt(release);
+    nextCallAtBurn(release);
     const before = recordOf(signer);
     const { result, events } = withdraw(signer);
     expect(result).toBeOk(Cl.uint(70_000_000n));
@@ -343,9 +349,9 @@ describe("withdraw-stake", () => {
     initialize();
     const [signer] = wallets;
     registerSigners([signer]);
-    const release = BigInt(simnet.blockHeight + 1) + UNBONDING;
+    const release = BigInt(simnet.burnBlockHeight) + UNBONDING;
     unstake(MIN - 1n, signer);
-    nextCallAt(release);
+    nextCallAtBurn(release);
     const { result, events } = withdraw(signer);
     expect(result).toBeOk(Cl.uint(MIN - 1n));
     expect(printed(events, "stake-withdrawn")).toMatchObject({ stake: 1n, exited: false });
@@ -363,17 +369,67 @@ describe("withdraw-stake", () => {
     expectRefused(withdraw(wallets[0]), wallets[0], ERR_NOT_REGISTERED, recordOf(wallets[0]));
   });
 
-  it("refuses before the unbonding period ends with ERR-STAKE-LOCKED", () => {
+  it("refuses before the unbonding period (Bitcoin blocks) ends with ERR-STAKE-LOCKED", () => {
     initialize();
     const [signer] = wallets;
     registerSigners([signer]);
-    const release = BigInt(simnet.blockHeight + 1) + UNBONDING;
+    const release = BigInt(simnet.burnBlockHeight) + UNBONDING;
     unstake(MIN, signer);
     expectRefused(withdraw(signer), signer, ERR_STAKE_LOCKED, recordOf(signer));
-    nextCallAt(release - 1n);
+    // Stacks blocks do not count toward unbonding.
+    mineStacksBlocks(UNBONDING + 1n);
     expectRefused(withdraw(signer), signer, ERR_STAKE_LOCKED, recordOf(signer));
+    nextCallAtBurn(release - 1n);
+    expectRefused(withdraw(signer), signer, ERR_STAKE_LOCKED, recordOf(signer));
+    mineBurnBlocks(1);
     // At the release height exactly it goes through.
     expect(withdraw(signer).result).toBeOk(Cl.uint(MIN));
+  });
+
+  it("refuses with ERR-STAKE-LOCKED while one of the signer's partials can still be contested (burn-now <= claim-until), then lets it go", () => {
+    const keys = thresholdKeys(3, 5, "stake-claim");
+    const committee = activeEpoch(wallets.slice(0, 5), keys);
+    const member = committee[0];
+    increase(MIN, member);
+    // Unbonding that is due long before the partial's claim window ends would be released at once.
+    const release = BigInt(simnet.burnBlockHeight) + UNBONDING;
+    expect(unstake(MIN, member).result).toBeOk(Cl.uint(release));
+    nextCallAtBurn(release - 10n);
+    const hash = messageHashOf("contestable partial");
+    expect(call("request-signature", [Cl.buffer(hash), Cl.uint(1000)], wallets[9]).result).toBeOk(expect.anything());
+    expect(call("submit-partial-signature", [Cl.buffer(hash), Cl.buffer(partialSign(keys.shares[0], hash))], member).result).toBeOk(Cl.uint(1));
+    const claimUntil = burnNow() + 144n; // burn-now at submission + claim-window
+    expect(signerInfo(member)!["claim-until"]).toBe(claimUntil);
+    expect((decode(read("get-partial-signature", [Cl.buffer(hash), Cl.principal(member)])) as Record<string, bigint>)["claim-until"]).toBe(claimUntil);
+    nextCallAtBurn(release);
+    // Unbonding is over, but the partial may still be contested: the stake must stay slashable.
+    expectRefused(withdraw(member), member, ERR_STAKE_LOCKED, recordOf(member));
+    nextCallAtBurn(claimUntil);
+    expectRefused(withdraw(member), member, ERR_STAKE_LOCKED, recordOf(member));
+    mineBurnBlocks(1);
+    expect(burnNow()).toBe(claimUntil + 1n);
+    expect(withdraw(member).result).toBeOk(Cl.uint(MIN));
+    expect(signerInfo(member)).toMatchObject({ stake: MIN, unbonding: 0n });
+  });
+
+  it("keeps a seated member slashed below min-stake from leaving: the slash took its unbonding first (ERR-NOTHING-TO-WITHDRAW) and it cannot unbond more (ERR-STAKE-LOCKED)", () => {
+    const keys = thresholdKeys(3, 5, "stake-seated");
+    const committee = activeEpoch(wallets.slice(0, 5), keys);
+    const member = committee[4];
+    increase(1n, member);
+    const release = BigInt(simnet.burnBlockHeight) + UNBONDING;
+    expect(unstake(1n, member).result).toBeOk(Cl.uint(release));
+    // The member misses a request: 1% of stake + unbonding is slashed, unbonding first.
+    const hash = messageHashOf("missed while unbonding");
+    expect(call("request-signature", [Cl.buffer(hash), Cl.uint(1000)], wallets[9]).result).toBeOk(expect.anything());
+    mineStacksBlocks(121); // past the deadline (Stacks blocks)
+    const slashed = (MIN + 1n) / 100n;
+    expect(call("penalize-missed-signature", [Cl.buffer(hash), Cl.principal(member)], wallets[9]).result).toBeOk(Cl.uint(slashed));
+    expect(signerInfo(member)).toMatchObject({ stake: MIN - (slashed - 1n), unbonding: 0n, status: "primary" });
+    nextCallAtBurn(release);
+    expectRefused(withdraw(member), member, ERR_NOTHING_TO_WITHDRAW, recordOf(member));
+    expectRefused(unstake(1n, member), member, ERR_STAKE_LOCKED, recordOf(member)); // a seat keeps its bond
+    expect(expectBalancedBooks()).toMatchObject({ unbonding: 0n });
   });
 
   it("refuses withdrawing the same unbonding twice with ERR-NOTHING-TO-WITHDRAW", () => {
@@ -381,9 +437,9 @@ describe("withdraw-stake", () => {
     const [signer] = wallets;
     registerSigners([signer]);
     increase(MIN, signer);
-    const release = BigInt(simnet.blockHeight + 1) + UNBONDING;
+    const release = BigInt(simnet.burnBlockHeight) + UNBONDING;
     unstake(MIN, signer);
-    nextCallAt(release);
+    nextCallAtBurn(release);
     expect(withdraw(signer).result).toBeOk(Cl.uint(MIN));
     expectRefused(withdraw(signer), signer, ERR_NOTHING_TO_WITHDRAW, recordOf(signer));
   });
@@ -393,10 +449,10 @@ describe("withdraw-stake", () => {
     const [signer] = wallets;
     const start = stxBalance(signer);
     registerSigners([signer]);
-    const release = BigInt(simnet.blockHeight + 1) + UNBONDING;
+    const release = BigInt(simnet.burnBlockHeight) + UNBONDING;
     unstake(MIN, signer);
     expect(call("pause", [], deployer).result).toBeOk(Cl.bool(true));
-    nextCallAt(release);
+    nextCallAtBurn(release);
     const { result, events } = withdraw(signer);
     expect(result).toBeOk(Cl.uint(MIN));
     expect(prints(events).map((e) => e.topic)).toEqual(["stake-withdrawn"]);
