@@ -214,10 +214,10 @@ export class DevnetChain {
 
 async function openSimnet(manifest: string, setEpoch: boolean): Promise<Simnet> {
   const log = console.log;
-  console.log = () => {};
+  console.log = () => {}; // "Updated deployment plan file"
   try {
     const simnet = await initSimnet(manifest, true, { trackCosts: false, trackCoverage: false });
-    if (setEpoch) simnet.setEpoch(EPOCH);
+    if (setEpoch) quietly(() => simnet.setEpoch(EPOCH));
     return simnet;
   } finally {
     console.log = log;
@@ -245,13 +245,16 @@ function readAccounts(manifest: string): DevnetAccountInfo[] {
   });
 }
 
-/** The simnet echoes print events (and deployment messages) to console.log; keep stdout clean. */
+/**
+ * The simnet echoes print events (and deployment messages) to console.log and runtime-error
+ * traces to console.error/warn; the node and the console report results themselves.
+ */
 export function quietly<T>(run: () => T): T {
-  const log = console.log;
-  console.log = () => {};
+  const { log, error, warn } = console;
+  console.log = console.error = console.warn = () => {};
   try {
     return run();
   } finally {
-    console.log = log;
+    Object.assign(console, { log, error, warn });
   }
 }

@@ -148,13 +148,27 @@ export async function buildServer(node: DevnetNode): Promise<FastifyInstance> {
 
   // ---- Hiro API ----
 
-  app.get<{ Params: { txid: string } }>("/extended/v1/tx/:txid", async (req, reply) => {
-    const { txid } = req.params;
-    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(txid)) return reply.code(400).send({ error: `The tx_id is invalid: ${txid}` });
-    const tx = node.transaction(txid);
-    if (!tx) return reply.code(404).send({ error: `could not find transaction by ID`, tx_id: txid.startsWith("0x") ? txid : `0x${txid}` });
-    return tx;
-  });
+  app.get<{ Params: { txid: string }; Querystring: { event_limit?: number; event_offset?: number } }>(
+    "/extended/v1/tx/:txid",
+    {
+      schema: {
+        querystring: {
+          type: "object",
+          properties: { event_limit: { type: "integer", minimum: 0, default: 96 }, event_offset: { type: "integer", minimum: 0, default: 0 } },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { txid } = req.params;
+      if (!/^(0x)?[0-9a-fA-F]{64}$/.test(txid)) return reply.code(400).send({ error: `The tx_id is invalid: ${txid}` });
+      const tx = node.transaction(txid);
+      if (!tx) return reply.code(404).send({ error: `could not find transaction by ID`, tx_id: txid.startsWith("0x") ? txid : `0x${txid}` });
+      if (!("events" in tx)) return tx;
+      // event_count stays the total, as in the Hiro API; events is the requested page
+      const offset = req.query.event_offset ?? 0;
+      return { ...tx, events: tx.events.slice(offset, offset + (req.query.event_limit ?? 96)) };
+    },
+  );
 
   app.get<{ Params: { contractId: string }; Querystring: { limit?: number; offset?: number } }>(
     "/extended/v1/contract/:contractId/events",
