@@ -1,5 +1,6 @@
-// Watchtowers: bonds, leaving and withdrawing, per-interval reports folded into a signer's
-// metrics as medians, and direct metric updates.
+// Watchtowers: bonds, leaving and withdrawing (slots count active watchtowers only), per-interval
+// reports that move a signer's metrics only once a supermajority of the active watchtowers has
+// reported, and only as far as that supermajority agrees; update-metrics is such a report.
 import { afterEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
@@ -12,9 +13,14 @@ import {
   freshAccount,
   initialize,
   messageHashOf,
-  nextCallAt,
+  mineBurnBlocks,
+  mineStacksBlocks,
+  nextCallAtBurn,
+  registerWatchtowers,
+  supermajority,
   partialSign,
   printed,
+  prints,
   read,
   registerSigners,
   signerInfo,
@@ -31,9 +37,9 @@ const BOND = 100_000_000n; // the default watchtower-bond, 100 STX
 const UNBONDING = 2016n;
 const REPORT_INTERVAL = 144n;
 
-/** A fresh standard address (not one of the devnet wallets), funded by the deployer. */
+/** Active watchtowers: the slots in use and the base of the supermajority. */
 function watchtowerCount(): bigint {
-  return (decode(read("get-network-state")) as Record<string, any>)["watchtower-count"];
+  return (decode(read("get-network-state")) as Record<string, any>)["active-watchtowers"];
 }
 
 function register(who: string) {
@@ -64,7 +70,7 @@ describe("register-watchtower", () => {
       "accuracy-score": 100n,
       "is-active": true,
       bond: BOND,
-      "registered-at": BigInt(simnet.blockHeight),
+      "registered-at": BigInt(simnet.burnBlockHeight), // a Bitcoin height
       "release-at": 0n,
     });
     expect(printed(events, "watchtower-registered")).toEqual({ topic: "watchtower-registered", watchtower: tower, bond: BOND });
@@ -94,7 +100,7 @@ describe("register-watchtower", () => {
     expect(watchtowerCount()).toBe(0n);
   });
 
-  it("admits MAX-WATCHTOWERS = 32 and refuses the 33rd with ERR-WATCHTOWER-LIMIT until a slot is freed", () => {
+  it("admits MAX-WATCHTOWERS = 32 active and refuses the 33rd with ERR-WATCHTOWER-LIMIT until one leaves, which frees its slot at once", () => {
     initialize();
     const towers = Array.from({ length: 32 }, (_, i) => freshAccount(`limit-${i}`, BOND + 1_000_000n));
     towers.forEach(register);
@@ -108,13 +114,19 @@ describe("register-watchtower", () => {
     expect(stxBalance(late)).toBe(BOND + 1_000_000n);
     expect(watchtower(late)).toBeNull();
 
-    // One leaves and withdraws: its slot opens again.
-    expect(call("leave-watchtower", [], towers[0]).result).toBeOk(Cl.uint(BigInt(simnet.blockHeight) + UNBONDING));
-    simnet.mineEmptyBlocks(Number(UNBONDING));
-    expect(call("withdraw-watchtower-bond", [], towers[0]).result).toBeOk(Cl.uint(BOND));
+    // One leaves: its slot opens at once, while its bond still unbonds.
+    expect(call("leave-watchtower", [], towers[0]).result).toBeOk(Cl.uint(BigInt(simnet.burnBlockHeight) + UNBONDING));
     expect(watchtowerCount()).toBe(31n);
     register(late);
     expect(watchtowerCount()).toBe(32n);
+    expect(expectBalancedBooks().bonds).toBe(33n * BOND);
+    // Full again: the next one waits for another slot; the leaver's withdrawal frees none.
+    const later = freshAccount("limit-34", BOND + 1_000_000n);
+    expect(call("register-watchtower", [], later).result).toBeErr(Cl.uint(144));
+    mineBurnBlocks(UNBONDING);
+    expect(call("withdraw-watchtower-bond", [], towers[0]).result).toBeOk(Cl.uint(BOND));
+    expect(watchtowerCount()).toBe(32n);
+    expect(call("register-watchtower", [], later).result).toBeErr(Cl.uint(144));
   });
 });
 
@@ -126,12 +138,14 @@ describe("leave-watchtower", () => {
     expect(events).toHaveLength(0);
   });
 
-  it("deactivates the watchtower and sets its bond's release height unbonding-period ahead", () => {
+  it("deactivates the watchtower, frees its slot and sets its bond's release unbonding-period Bitcoin blocks ahead", () => {
     initialize();
     register(wallets[0]);
+    expect(watchtowerCount()).toBe(1n);
     const before = stxBalance(wallets[0]);
     const { result, events } = call("leave-watchtower", [], wallets[0]);
-    const release = BigInt(simnet.blockHeight) + UNBONDING;
+    const release = BigInt(simnet.burnBlockHeight) + UNBONDING;
+    expect(watchtowerCount()).toBe(0n);
     expect(result).toBeOk(Cl.uint(release));
     expect(watchtower(wallets[0])).toMatchObject({ "is-active": false, "release-at": release, bond: BOND });
     expect(printed(events, "watchtower-leaving")).toEqual({
@@ -172,12 +186,15 @@ describe("withdraw-watchtower-bond", () => {
     expect(watchtower(wallets[0])!["is-active"]).toBe(true);
   });
 
-  it("refuses a leaving watchtower before its release height with ERR-STAKE-LOCKED", () => {
+  it("refuses a leaving watchtower before its release (Bitcoin) height with ERR-STAKE-LOCKED", () => {
     initialize();
     register(wallets[0]);
     call("leave-watchtower", [], wallets[0]);
     const release = watchtower(wallets[0])!["release-at"] as bigint;
-    nextCallAt(release - 1n);
+    // Stacks blocks do not count.
+    mineStacksBlocks(UNBONDING + 1n);
+    expect(call("withdraw-watchtower-bond", [], wallets[0]).result).toBeErr(Cl.uint(118));
+    nextCallAtBurn(release - 1n);
     expect(call("withdraw-watchtower-bond", [], wallets[0]).result).toBeErr(Cl.uint(118));
     expect(watchtower(wallets[0])).not.toBeNull();
     expect(expectBalancedBooks().bonds).toBe(BOND);
@@ -189,7 +206,7 @@ describe("withdraw-watchtower-bond", () => {
     register(wallets[1]);
     call("leave-watchtower", [], wallets[0]);
     const release = watchtower(wallets[0])!["release-at"] as bigint;
-    nextCallAt(release);
+    nextCallAtBurn(release);
     const before = stxBalance(wallets[0]);
     const contractBefore = stxBalance(contractPrincipal);
     const { result, events } = call("withdraw-watchtower-bond", [], wallets[0]);
@@ -211,7 +228,7 @@ describe("withdraw-watchtower-bond", () => {
     initialize();
     register(wallets[0]);
     call("leave-watchtower", [], wallets[0]);
-    simnet.mineEmptyBlocks(Number(UNBONDING));
+    mineBurnBlocks(UNBONDING);
     expect(call("pause", [], deployer).result).toBeOk(Cl.bool(true));
     const before = stxBalance(wallets[0]);
     expect(call("withdraw-watchtower-bond", [], wallets[0]).result).toBeOk(Cl.uint(BOND));
@@ -260,8 +277,24 @@ describe("submit-watchtower-report", () => {
     // a new signer has no signatures, so none can be valid
     expect(report(towers[0], signer, 90, 2, 1).result).toBeErr(Cl.uint(108));
     expect(decode(read("get-watchtower-report", [Cl.principal(towers[0]), Cl.principal(signer), Cl.uint(currentInterval())]))).toBeNull();
-    // the limits themselves are accepted: 4000 + 4000 + 0, - 5000 withheld (no partial yet)
-    expect(report(towers[0], signer, 100, 100_000, 0).result).toBeOk(Cl.uint(4000n + 4000n + 0n - 5000n));
+    // the limits themselves are accepted and recorded (0 of 0 signatures reads as accuracy
+    // 100); one report of the three needed changes nothing: the neutral 5000 stays
+    expect(report(towers[0], signer, 100, 100_000, 0).result).toBeOk(Cl.uint(5000));
+    expect(decode(read("get-watchtower-report", [Cl.principal(towers[0]), Cl.principal(signer), Cl.uint(currentInterval())]))).toEqual({
+      uptime: 100n,
+      "signing-speed": 100_000n,
+      accuracy: 100n,
+    });
+  });
+
+  it("refuses a report about oneself (a watchtower that is also a signer) with ERR-UNAUTHORIZED", () => {
+    setup();
+    registerSigners([towers[0]]);
+    const { result, events } = report(towers[0], towers[0], 100, 1, 0);
+    expect(result).toBeErr(Cl.uint(100));
+    expect(events).toHaveLength(0);
+    expect(decode(read("get-watchtower-report", [Cl.principal(towers[0]), Cl.principal(towers[0]), Cl.uint(currentInterval())]))).toBeNull();
+    expect(watchtower(towers[0])!["reports-submitted"]).toBe(0n);
   });
 
   it("refuses valid-signatures above the signer's total-signatures with ERR-INVALID-METRICS", () => {
@@ -276,73 +309,79 @@ describe("submit-watchtower-report", () => {
     expect(report(wallets[10], committee[0], 100, 1, 1).result).toBeOk(expect.anything());
   });
 
-  it("refuses a second report in the same interval with ERR-ALREADY-REPORTED and accepts one in the next interval", () => {
+  it("refuses a second report in the same interval (report-interval Bitcoin blocks) with ERR-ALREADY-REPORTED and accepts one in the next interval", () => {
     setup();
     const interval = currentInterval();
-    expect(report(towers[0], signer, 90, 2, 0).result).toBeOk(expect.anything());
+    expect(interval).toBe(BigInt(simnet.burnBlockHeight) / REPORT_INTERVAL);
+    const first = report(towers[0], signer, 90, 2, 0);
+    // One report of the three the supermajority needs: recorded, the metrics stay.
+    expect(first.result).toBeOk(Cl.uint(5000));
+    expect(printed(first.events, "watchtower-report")).toMatchObject({ reports: 1n, quorum: 3n, agreed: false });
     const second = report(towers[0], signer, 50, 2, 0);
     expect(second.result).toBeErr(Cl.uint(133));
     expect(second.events).toHaveLength(0);
-    expect(signerInfo(signer)!["performance-metrics"].uptime).toBe(90n);
+    expect(signerInfo(signer)!["performance-metrics"].uptime).toBe(100n);
     expect(decode(read("get-watchtower-report", [Cl.principal(towers[0]), Cl.principal(signer), Cl.uint(interval)]))).toEqual({
       uptime: 90n,
       "signing-speed": 2n,
-      "valid-signatures": 0n,
+      accuracy: 100n,
     });
 
-    // The last block of the interval still belongs to it.
-    nextCallAt((interval + 1n) * REPORT_INTERVAL - 1n);
+    // Stacks blocks do not move the interval; the last Bitcoin block of the interval still belongs to it.
+    mineStacksBlocks(REPORT_INTERVAL * 2n);
+    expect(report(towers[0], signer, 50, 2, 0).result).toBeErr(Cl.uint(133));
+    nextCallAtBurn((interval + 1n) * REPORT_INTERVAL - 1n);
     expect(report(towers[0], signer, 50, 2, 0).result).toBeErr(Cl.uint(133));
 
-    // The next interval starts a fresh set of reports: its median is this one report.
+    // The next interval starts a fresh set of reports.
+    mineBurnBlocks(1);
     const { result, events } = report(towers[0], signer, 50, 2, 0);
-    expect(result).toBeOk(expect.anything());
+    expect(result).toBeOk(Cl.uint(5000));
     expect(currentInterval()).toBe(interval + 1n);
-    expect(printed(events, "watchtower-report")).toMatchObject({ interval: interval + 1n, uptime: 50n, reports: 1n });
-    expect(signerInfo(signer)!["performance-metrics"].uptime).toBe(50n);
+    expect(printed(events, "watchtower-report")).toMatchObject({ interval: interval + 1n, uptime: 50n, reports: 1n, agreed: false });
+    expect(signerInfo(signer)!["performance-metrics"].uptime).toBe(100n);
     expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval + 1n)]))).toEqual({
       uptimes: [50n],
       speeds: [2n],
-      valids: [0n],
+      accuracies: [100n],
     });
     expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval)]))).toEqual({
       uptimes: [90n],
       speeds: [2n],
-      valids: [0n],
+      accuracies: [100n],
     });
     expect(watchtower(towers[0])!["reports-submitted"]).toBe(2n);
   });
 
-  it("sets uptime and signing-speed to the interval's lower median: one liar (uptime 0) cannot swing it", () => {
-    // The signer has one real partial (a track record), so the raw formula applies.
+  it("moves a metric only once the supermajority has reported, and only as far as it agrees: a liar cannot move it past every honest report", () => {
+    // The signer has one real partial (a track record, speed 1), so the raw formula applies.
     const keys = thresholdKeys(3, 5, "wt-median");
     const committee = activeEpoch(wallets.slice(5, 10), keys);
     const signer = committee[0];
-    towers.forEach(register);
+    const all = [...towers, wallets[3]];
+    registerWatchtowers(all);
+    // 4 active: max(watchtower-quorum 3, ceil(2/3 * 4) = 3) = 3
+    expect(supermajority()).toBe(3n);
     const message = messageHashOf("wt-median");
     expect(call("request-signature", [Cl.buffer(message), Cl.uint(1000)], wallets[12]).result).toBeOk(expect.anything());
     expect(call("submit-partial-signature", [Cl.buffer(message), Cl.buffer(partialSign(keys.shares[0], message))], signer).result).toBeOk(Cl.uint(1));
-    expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ "total-signatures": 1n, "valid-signatures": 1n });
+    expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ "total-signatures": 1n, "valid-signatures": 1n, "signing-speed": 1n, uptime: 100n });
     const interval = currentInterval();
-    // honest: 95 / 3 blocks / 1 valid
-    report(towers[0], signer, 95, 3, 1);
-    expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ uptime: 95n, "signing-speed": 3n });
-    // honest: 90 / 2 blocks / 1 valid; lower median of [90, 95] is 90, of [2, 3] is 2
-    report(towers[1], signer, 90, 2, 1);
-    expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ uptime: 90n, "signing-speed": 2n });
-    // the liar: 0 / 100000 blocks / 0 valid; the medians of three stay with the honest values
+    // honest: 95 / 3 blocks / 1 valid; honest: 90 / 2 blocks / 1 valid. Two reports: nothing moves.
+    expect(report(towers[0], signer, 95, 3, 1).result).toBeOk(Cl.uint(10_000n));
+    expect(report(towers[1], signer, 90, 2, 1).result).toBeOk(Cl.uint(10_000n));
+    expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ uptime: 100n, "signing-speed": 1n, accuracy: 100n });
+    // the liar: 0 / 100000 blocks / 0 valid. Three reports: uptimes [0, 90, 95], all three at or
+    // below 95, so uptime falls to 95 (not to the liar's 0); speeds [2, 3, 100000], all at or
+    // above 2, so speed rises to 2; accuracies [0, 100, 100]: no three agree on less, it stays.
     const { result, events } = report(towers[2], signer, 0, 100_000, 0);
-    // reputation = 40 * 90 + 40 * 100 + 20 * (100 / 3) = 3600 + 4000 + 660
-    expect(result).toBeOk(Cl.uint(8260));
-    const info = signerInfo(signer)!;
-    expect(info["performance-metrics"]).toMatchObject({ uptime: 90n, "signing-speed": 3n, accuracy: 100n });
-    expect(info["reputation-score"]).toBe(8260n);
-    expect(decode(read("get-reputation", [Cl.principal(signer)]))).toEqual({ ok: 8260n });
-
+    // reputation = 40 * 95 + 40 * 100 + 20 * (100 / 2) = 3800 + 4000 + 1000
+    expect(result).toBeOk(Cl.uint(8800));
+    expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ uptime: 95n, "signing-speed": 2n, accuracy: 100n });
     expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval)]))).toEqual({
       uptimes: [0n, 90n, 95n],
       speeds: [2n, 3n, 100_000n],
-      valids: [0n, 1n, 1n],
+      accuracies: [0n, 100n, 100n],
     });
     expect(printed(events, "watchtower-report")).toEqual({
       topic: "watchtower-report",
@@ -351,16 +390,25 @@ describe("submit-watchtower-report", () => {
       interval,
       uptime: 0n,
       "signing-speed": 100_000n,
-      "valid-signatures": 0n,
+      accuracy: 0n,
       reports: 3n,
+      quorum: 3n,
+      agreed: true,
     });
-    expect(printed(events, "metrics-updated")).toMatchObject({ signer, "reputation-score": 8260n });
-    expect(watchtower(towers[2])).toMatchObject({ "last-report": BigInt(simnet.blockHeight), "reports-submitted": 1n });
-    // Reports move no STX.
+    expect(printed(events, "metrics-updated")).toMatchObject({ signer, "reputation-score": 8800n });
+    expect(watchtower(towers[2])).toMatchObject({ "last-report": BigInt(simnet.burnBlockHeight), "reports-submitted": 1n });
     expect(stxTransfers(events)).toEqual([]);
+
+    // A fourth honest report (92 / 3): uptimes [0, 90, 92, 95]: three at or below 92, so 92;
+    // speeds [2, 3, 3, 100000]: three at or above 3, so 3. The liar still moved nothing alone.
+    const fourth = report(wallets[3], signer, 92, 3, 1);
+    // 40 * 92 + 40 * 100 + 20 * (100 / 3) = 3680 + 4000 + 660
+    expect(fourth.result).toBeOk(Cl.uint(8340));
+    expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ uptime: 92n, "signing-speed": 3n, accuracy: 100n });
+    expect(decode(read("get-reputation", [Cl.principal(signer)]))).toEqual({ ok: 8340n });
   });
 
-  it("sets accuracy to the median reported valid-signatures over the signer's total-signatures", () => {
+  it("sets accuracy from valid-signatures over the signer's total-signatures, as far as the supermajority agrees", () => {
     const keys = thresholdKeys(3, 5, "wt-accuracy");
     const committee = activeEpoch(wallets.slice(0, 5), keys);
     [wallets[10], wallets[11], wallets[12]].forEach(register);
@@ -373,29 +421,44 @@ describe("submit-watchtower-report", () => {
     expect(signerInfo(member)!["performance-metrics"]).toMatchObject({ "total-signatures": 2n, "valid-signatures": 2n });
     report(wallets[10], member, 100, 1, 1);
     report(wallets[11], member, 100, 1, 0);
-    report(wallets[12], member, 100, 1, 2);
-    // valids sorted [0, 1, 2]: median 1 of 2 signatures
+    report(wallets[12], member, 100, 1, 1);
+    // accuracies [0, 50, 50]: all three at or below 50 of 100
+    expect(decode(read("get-interval-reports", [Cl.principal(member), Cl.uint(currentInterval())]))).toMatchObject({ accuracies: [0n, 50n, 50n] });
     expect(signerInfo(member)!["performance-metrics"].accuracy).toBe(50n);
     expect(signerInfo(member)!["reputation-score"]).toBe(4000n + 2000n + 2000n);
   });
 });
 
 describe("update-metrics", () => {
-  it("lets an active watchtower set a signer's metrics and recomputes its reputation", () => {
+  it("is an active watchtower's report: a signer's metrics and reputation change once the supermajority (3) agrees", () => {
     initialize();
     registerSigners([wallets[5]]);
-    register(wallets[0]);
-    const { result, events } = call("update-metrics", [Cl.principal(wallets[5]), Cl.uint(4), Cl.uint(80), Cl.uint(70)], wallets[0]);
+    const all = [wallets[0], wallets[1], wallets[2]];
+    registerWatchtowers(all);
+    const update = (tower: string) => call("update-metrics", [Cl.principal(wallets[5]), Cl.uint(4), Cl.uint(80), Cl.uint(70)], tower);
+    for (const tower of all.slice(0, 2)) {
+      const { result, events } = update(tower);
+      expect(result).toBeOk(Cl.uint(5000));
+      expect(prints(events).map((e) => e.topic)).toEqual(["watchtower-report"]);
+    }
+    expect(signerInfo(wallets[5])!["reputation-score"]).toBe(5000n);
+    const { result, events } = update(all[2]);
     // 40 * 80 + 40 * 70 + 20 * (100 / 4) = 6500, - 5000 withheld (no partial yet)
     expect(result).toBeOk(Cl.uint(3200 + 2800 + 500 - 5000));
     const info = signerInfo(wallets[5])!;
     expect(info["performance-metrics"]).toMatchObject({ "signing-speed": 4n, uptime: 80n, accuracy: 70n });
     expect(info["reputation-score"]).toBe(1500n);
+    expect(printed(events, "watchtower-report")).toMatchObject({ uptime: 80n, "signing-speed": 4n, accuracy: 70n, reports: 3n, quorum: 3n, agreed: true });
     expect(printed(events, "metrics-updated")).toMatchObject({
       topic: "metrics-updated",
       signer: wallets[5],
       "reputation-score": 1500n,
       "performance-metrics": expect.objectContaining({ "signing-speed": 4n, uptime: 80n, accuracy: 70n }),
+    });
+    expect(decode(read("get-watchtower-report", [Cl.principal(all[2]), Cl.principal(wallets[5]), Cl.uint(currentInterval())]))).toEqual({
+      uptime: 80n,
+      "signing-speed": 4n,
+      accuracy: 70n,
     });
   });
 
