@@ -1,13 +1,16 @@
 // pause / unpause: the guardian stops registrations, stake increases, metric updates, DKG,
-// requests, partials, aggregates, rotation, reports and slashing; leaving (unstake,
-// withdraw) and collecting money (rewards, fee refunds) always work.
+// requests, partials, aggregates, fee settlement, rotation, reports, claims, claim expiries
+// and slashing; leaving (unstake, withdraw) and collecting money (rewards, fee refunds)
+// always work. Paused blocks never count: stacks-now and burn-now stand still while paused.
 import { describe, expect, it } from "vitest";
 import { Cl, type ClarityValue } from "@stacks/transactions";
 import {
   DEFAULTS,
   activeEpoch,
   blsKey,
+  burnNow,
   call,
+  clock,
   combine,
   config,
   contractPrincipal,
@@ -15,7 +18,12 @@ import {
   deployer,
   expectBalancedBooks,
   initialize,
+  junkSignature,
   messageHashOf,
+  mineBurnBlocks,
+  mineStacksBlocks,
+  registerWatchtowers,
+  settleFee,
   partialSign,
   printed,
   prints,
@@ -31,6 +39,8 @@ import {
 
 const ERR_UNAUTHORIZED = 100;
 const ERR_PAUSED = 113;
+const ERR_NOT_PAUSED = 152;
+const CLAIM_WINDOW = 144n;
 
 const FEE = 30_000n;
 const pause = (who = deployer) => call("pause", [], who);
@@ -87,15 +97,31 @@ function openRequest(text: string, count: number, keys: ThresholdKeys, committee
 }
 
 describe("pause", () => {
-  it("lets the guardian pause and prints paused", () => {
+  it("lets the guardian pause and prints paused with the clocks it freezes", () => {
     initialize();
     expect(isPaused()).toBe(false);
     const { result, events } = pause();
     expect(result).toBeOk(Cl.bool(true));
-    expect(prints(events)).toEqual([{ topic: "paused", guardian: deployer }]);
+    // The pause began in this block: the clocks stop at its heights (nothing paused before).
+    const stacks = BigInt(simnet.blockHeight);
+    const burn = BigInt(simnet.burnBlockHeight);
+    expect(prints(events)).toEqual([{ topic: "paused", guardian: deployer, "stacks-now": stacks, "burn-now": burn }]);
+    expect(clock()).toEqual({ "stacks-now": stacks, "burn-now": burn, paused: true, "paused-blocks": { stacks: 0n, burn: 0n } });
     expect(stxTransfers(events)).toEqual([]);
     expect(isPaused()).toBe(true);
     expect(decode(read("get-network-state"))).toMatchObject({ paused: true });
+  });
+
+  it("refuses a pause while paused with ERR-PAUSED; the clocks stay frozen where the first pause stopped them", () => {
+    initialize();
+    expect(pause().result).toBeOk(Cl.bool(true));
+    const frozen = clock();
+    mineBurnBlocks(3);
+    const again = pause();
+    expect(again.result).toBeErr(Cl.uint(ERR_PAUSED));
+    expect(again.events).toEqual([]);
+    expect(clock()).toEqual(frozen);
+    expect(isPaused()).toBe(true);
   });
 
   it("refuses anyone but the guardian with ERR-UNAUTHORIZED", () => {
@@ -120,14 +146,45 @@ describe("pause", () => {
 });
 
 describe("unpause", () => {
-  it("lets the guardian unpause and prints unpaused", () => {
+  it("lets the guardian unpause and prints unpaused with how long the pause lasted; the clocks go on from where they stopped", () => {
     initialize();
     pause();
+    const stopped = clock();
+    mineStacksBlocks(4);
+    mineBurnBlocks(2); // two more Stacks blocks with them
     const { result, events } = unpause();
     expect(result).toBeOk(Cl.bool(true));
-    expect(prints(events)).toEqual([{ topic: "unpaused", guardian: deployer }]);
+    // Paused from the pause's block to this one: 4 + 2 + 1 (this call) Stacks blocks, 2 Bitcoin blocks.
+    const pausedFor = { stacks: 7n, burn: 2n };
+    expect(prints(events)).toEqual([
+      { topic: "unpaused", guardian: deployer, "paused-for": pausedFor, "stacks-now": stopped["stacks-now"], "burn-now": stopped["burn-now"] },
+    ]);
     expect(isPaused()).toBe(false);
-    expect(decode(read("get-network-state"))).toMatchObject({ paused: false });
+    expect(clock()).toEqual({ ...stopped, paused: false, "paused-blocks": pausedFor });
+    expect(decode(read("get-network-state"))).toMatchObject({
+      paused: false,
+      "block-height": BigInt(simnet.blockHeight),
+      "burn-block-height": BigInt(simnet.burnBlockHeight),
+      "stacks-now": BigInt(simnet.blockHeight) - 7n,
+      "burn-now": BigInt(simnet.burnBlockHeight) - 2n,
+    });
+    // A second pause adds to the blocks spent paused.
+    pause();
+    mineBurnBlocks(1);
+    expect(unpause().result).toBeOk(Cl.bool(true));
+    expect(clock()["paused-blocks"]).toEqual({ stacks: 7n + 2n, burn: 3n });
+    expect(burnNow()).toBe(BigInt(simnet.burnBlockHeight) - 3n);
+  });
+
+  it("refuses an unpause while not paused with ERR-NOT-PAUSED", () => {
+    initialize();
+    const refused = unpause();
+    expect(refused.result).toBeErr(Cl.uint(ERR_NOT_PAUSED));
+    expect(refused.events).toEqual([]);
+    pause();
+    expect(unpause().result).toBeOk(Cl.bool(true));
+    expect(unpause().result).toBeErr(Cl.uint(ERR_NOT_PAUSED));
+    expect(clock()["paused-blocks"]).toEqual({ stacks: 1n, burn: 0n });
   });
 
   it("refuses anyone but the guardian with ERR-UNAUTHORIZED, and the pause holds", () => {
@@ -156,9 +213,10 @@ describe("while paused", () => {
     expect(done.result).toBeOk(Cl.uint(DEFAULTS.minStake + 5_000_000n));
   });
 
-  it("update-metrics is ERR-PAUSED; after unpause the measurement is stored", () => {
+  it("update-metrics is ERR-PAUSED; after unpause the watchtower's report completes the supermajority and the measurement is stored", () => {
     initialize();
     registerSigners([wallets[0]]);
+    const towers = registerWatchtowers([wallets[7], wallets[8], wallets[9]]);
     const record = () => {
       const info = signerInfo(wallets[0])!;
       delete info["performance-metrics"]["stake-duration"]; // grows with every block
@@ -166,7 +224,8 @@ describe("while paused", () => {
     };
     expect(record()["reputation-score"]).toBe(5000n);
     const args = [Cl.principal(wallets[0]), Cl.uint(2), Cl.uint(90), Cl.uint(95)];
-    const done = expectPausedThenWorks("update-metrics", args, deployer, record);
+    for (const tower of towers.slice(0, 2)) expect(call("update-metrics", args, tower).result).toBeOk(Cl.uint(5000));
+    const done = expectPausedThenWorks("update-metrics", args, towers[2], record);
     // 40 * 90 + 40 * 95 + 20 * (100 / 2) = 8400, - 5000 withheld (no partial yet) = 3400
     expect(done.result).toBeOk(Cl.uint(3400));
     expect(printed(done.events, "metrics-updated")).toMatchObject({ signer: wallets[0], "reputation-score": 3400n });
@@ -217,12 +276,26 @@ describe("while paused", () => {
     expect(read("get-partial-signature", [Cl.buffer(hash), Cl.principal(committee[0])])).toBeSome(expect.anything());
   });
 
-  it("submit-aggregate-signature is ERR-PAUSED; after unpause it finalizes and pays the signers", () => {
+  it("submit-aggregate-signature is ERR-PAUSED; after unpause it finalizes (settle-at on burn-now, nothing paid yet)", () => {
     const { keys, committee } = signingNetwork();
     const { hash, partials } = openRequest("paused aggregate", 3, keys, committee);
     const aggregate = combine(partials);
     const done = expectPausedThenWorks("submit-aggregate-signature", [Cl.buffer(hash), Cl.buffer(aggregate)], wallets[11]);
+    expect(done.result).toBeOk(Cl.uint(burnNow() + CLAIM_WINDOW));
+    expect(stxTransfers(done.events)).toEqual([]);
+    expect(read("get-rewards", [Cl.principal(committee[0])])).toBeUint(0);
+  });
+
+  it("settle-fee is ERR-PAUSED; after unpause it pays the signers", () => {
+    const { keys, committee } = signingNetwork();
+    const { hash, partials } = openRequest("paused settlement", 3, keys, committee);
+    expect(call("submit-aggregate-signature", [Cl.buffer(hash), Cl.buffer(combine(partials))], wallets[11]).result).toBeOk(
+      Cl.uint(burnNow() + CLAIM_WINDOW),
+    );
+    mineBurnBlocks(CLAIM_WINDOW + 1n);
+    const done = expectPausedThenWorks("settle-fee", [Cl.buffer(hash)], wallets[11]);
     expect(done.result).toBeOk(Cl.uint(FEE));
+    expect(printed(done.events, "fee-settled")).toMatchObject({ fee: FEE, "fee-share": FEE / 3n, "fees-paid": FEE });
     expect(read("get-rewards", [Cl.principal(committee[0])])).toBeUint(FEE / 3n);
   });
 
@@ -242,7 +315,7 @@ describe("while paused", () => {
       [Cl.principal(wallets[0]), Cl.uint(90), Cl.uint(3), Cl.uint(0)],
       wallets[8],
     );
-    expect(printed(done.events, "watchtower-report")).toMatchObject({ signer: wallets[0], uptime: 90n });
+    expect(printed(done.events, "watchtower-report")).toMatchObject({ signer: wallets[0], uptime: 90n, reports: 1n, agreed: false });
   });
 
   it("report-invalid-signature is ERR-PAUSED; after unpause the claim is recorded", () => {
@@ -254,10 +327,35 @@ describe("while paused", () => {
     expect(printed(done.events, "invalid-signature-claim")).toMatchObject({ claims: 1n, confirmed: false });
   });
 
+  it("expire-claim is ERR-PAUSED; after unpause the claimant forfeits part of its bond", () => {
+    const { keys, committee } = signingNetwork();
+    const { hash } = openRequest("paused expiry", 1, keys, committee);
+    expect(call("register-watchtower", [], wallets[8]).result).toBeOk(Cl.bool(true));
+    expect(call("report-invalid-signature", [Cl.buffer(hash), Cl.principal(committee[0])], wallets[8]).result).toBeOk(Cl.bool(false));
+    mineBurnBlocks(CLAIM_WINDOW + 1n);
+    const done = expectPausedThenWorks("expire-claim", [Cl.buffer(hash), Cl.principal(committee[0])], wallets[11]);
+    expect(done.result).toBeOk(Cl.uint(10_000_000n)); // 10% of the 100 STX bond
+    expect(printed(done.events, "claim-expired")).toMatchObject({ claimants: [wallets[8]], forfeited: 10_000_000n });
+  });
+
+  it("report-invalid-aggregate and expire-aggregate-claim are ERR-PAUSED; after unpause they work", () => {
+    const { keys, committee } = signingNetwork();
+    const { hash } = openRequest("paused aggregate claim", 3, keys, committee);
+    const junk = junkSignature("paused aggregate claim");
+    expect(call("submit-aggregate-signature", [Cl.buffer(hash), Cl.buffer(junk)], wallets[11]).result).toBeOk(Cl.uint(burnNow() + CLAIM_WINDOW));
+    expect(call("register-watchtower", [], wallets[8]).result).toBeOk(Cl.bool(true));
+    const claimed = expectPausedThenWorks("report-invalid-aggregate", [Cl.buffer(hash)], wallets[8]);
+    expect(claimed.result).toBeOk(Cl.bool(false));
+    mineBurnBlocks(CLAIM_WINDOW + 1n);
+    const done = expectPausedThenWorks("expire-aggregate-claim", [Cl.buffer(hash), Cl.buffer(junk)], wallets[11]);
+    expect(done.result).toBeOk(Cl.uint(10_000_000n));
+    expect(printed(done.events, "claim-expired")).toMatchObject({ signer: null, claimants: [wallets[8]], forfeited: 10_000_000n });
+  });
+
   it("penalize-missed-signature is ERR-PAUSED; after unpause the absent member is slashed", () => {
     const { keys, committee } = signingNetwork();
     const { hash } = openRequest("paused liveness", 3, keys, committee);
-    simnet.mineEmptyBlocks(121);
+    mineStacksBlocks(121); // past the deadline (Stacks blocks)
     const done = expectPausedThenWorks("penalize-missed-signature", [Cl.buffer(hash), Cl.principal(committee[4])], wallets[11]);
     expect(done.result).toBeOk(Cl.uint(DEFAULTS.minStake / 100n));
     expect(signerInfo(committee[4])!["slashing-history"]["total-slashes"]).toBe(1n);
@@ -270,7 +368,7 @@ describe("what pause never stops", () => {
     registerSigners([wallets[0]]);
     pause();
     const { result, events } = call("request-unstake", [Cl.uint(DEFAULTS.minStake)], wallets[0]);
-    expect(result).toBeOk(Cl.uint(simnet.blockHeight + 2016));
+    expect(result).toBeOk(Cl.uint(simnet.burnBlockHeight + 2016)); // unbonding counts Bitcoin blocks
     expect(printed(events, "unstake-requested")).toMatchObject({ signer: wallets[0], amount: DEFAULTS.minStake, exiting: true });
     expect(signerInfo(wallets[0])).toMatchObject({ stake: 0n, unbonding: DEFAULTS.minStake, status: "exiting" });
     expectBalancedBooks();
@@ -282,7 +380,7 @@ describe("what pause never stops", () => {
     registerSigners([wallets[0]]);
     call("request-unstake", [Cl.uint(DEFAULTS.minStake)], wallets[0]);
     pause();
-    simnet.mineEmptyBlocks(2016);
+    mineBurnBlocks(2016); // release is a burn-block-height: paused Bitcoin blocks count for leaving
     const { result, events } = call("withdraw-stake", [], wallets[0]);
     expect(result).toBeOk(Cl.uint(DEFAULTS.minStake));
     expect(stxTransfers(events)).toEqual([{ sender: contractPrincipal, recipient: wallets[0], amount: DEFAULTS.minStake }]);
@@ -296,8 +394,9 @@ describe("what pause never stops", () => {
     const { keys, committee } = signingNetwork();
     const { hash, partials } = openRequest("rewards before pause", 3, keys, committee);
     expect(call("submit-aggregate-signature", [Cl.buffer(hash), Cl.buffer(combine(partials))], wallets[11]).result).toBeOk(
-      Cl.uint(FEE),
+      Cl.uint(burnNow() + CLAIM_WINDOW),
     );
+    expect(settleFee(hash).result).toBeOk(Cl.uint(FEE));
     pause();
     const member = committee[1];
     const before = stxBalance(member);
@@ -313,13 +412,50 @@ describe("what pause never stops", () => {
   it("reclaim-fee still refunds an expired request", () => {
     const { keys, committee } = signingNetwork();
     const { hash } = openRequest("refund while paused", 1, keys, committee);
-    simnet.mineEmptyBlocks(121);
+    mineStacksBlocks(121); // past the deadline (Stacks blocks)
     pause();
     const before = stxBalance(wallets[10]);
     const { result, events } = call("reclaim-fee", [Cl.buffer(hash)], wallets[10]);
     expect(result).toBeOk(Cl.uint(FEE));
     expect(stxTransfers(events)).toEqual([{ sender: contractPrincipal, recipient: wallets[10], amount: FEE }]);
     expect(stxBalance(wallets[10])).toBe(before + FEE);
+    expectBalancedBooks();
+  });
+});
+
+describe("the pause clocks: paused blocks never count", () => {
+  it("a request's deadline (stacks-now) does not run while paused: a partial after the paused blocks is still in time", () => {
+    const { keys, committee } = signingNetwork();
+    const { hash } = openRequest("deadline across a pause", 1, keys, committee);
+    const request = decode(read("get-request", [Cl.buffer(hash)])) as Record<string, bigint>;
+    expect(request.deadline).toBe(request["created-at"] + 120n);
+    pause();
+    mineStacksBlocks(200);
+    expect(unpause().result).toBeOk(Cl.bool(true));
+    // The Stacks height is past the deadline, stacks-now is not.
+    expect(BigInt(simnet.blockHeight)).toBeGreaterThan(request.deadline);
+    expect(clock()["stacks-now"]).toBeLessThan(request.deadline);
+    const now = clock()["stacks-now"] + 1n; // the next call's block
+    expect(call("submit-partial-signature", [Cl.buffer(hash), Cl.buffer(partialSign(keys.shares[1], hash))], committee[1]).result).toBeOk(Cl.uint(2));
+    expect(decode(read("get-partial-signature", [Cl.buffer(hash), Cl.principal(committee[1])]))).toMatchObject({ timestamp: now });
+    expect(decode(read("get-request", [Cl.buffer(hash)]))).toMatchObject({ deadline: request.deadline, "created-at": request["created-at"] });
+  });
+
+  it("a partial's claim window (burn-now) does not run while paused: a claim after the paused Bitcoin blocks is still in time", () => {
+    const { keys, committee } = signingNetwork();
+    const { hash } = openRequest("claim window across a pause", 1, keys, committee);
+    const claimUntil = (decode(read("get-partial-signature", [Cl.buffer(hash), Cl.principal(committee[0])])) as Record<string, bigint>)["claim-until"];
+    expect(claimUntil).toBe(burnNow() + CLAIM_WINDOW);
+    const towers = registerWatchtowers([wallets[7], wallets[8], wallets[9]]);
+    pause();
+    mineBurnBlocks(CLAIM_WINDOW + 50n);
+    expect(unpause().result).toBeOk(Cl.bool(true));
+    expect(BigInt(simnet.burnBlockHeight)).toBeGreaterThan(claimUntil);
+    expect(burnNow()).toBeLessThan(claimUntil);
+    expect(call("report-invalid-signature", [Cl.buffer(hash), Cl.principal(committee[0])], towers[0]).result).toBeOk(Cl.bool(false));
+    // Once burn-now passes claim-until the window is closed.
+    mineBurnBlocks(claimUntil - burnNow() + 1n);
+    expect(call("report-invalid-signature", [Cl.buffer(hash), Cl.principal(committee[0])], towers[1]).result).toBeErr(Cl.uint(145));
     expectBalancedBooks();
   });
 });
