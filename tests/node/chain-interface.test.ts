@@ -42,7 +42,7 @@ describe("the client's function table against the contract's interface", () => {
     const iface = chain.simnet.getContractsInterfaces().get(chain.contractId);
     if (!iface) throw new Error(`no interface for ${chain.contractId}`);
     functions = iface.functions as unknown as AbiFunction[];
-  });
+  }, 60_000);
 
   it("has an entry for every public and read-only function, and no other", () => {
     const contract = functions.filter((f) => f.access !== "private").map((f) => f.name).sort();

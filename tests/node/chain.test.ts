@@ -21,7 +21,7 @@ describe("the typed client on the simnet backend", () => {
     wallet1 = backend.chain.account("wallet_1");
     wallet2 = backend.chain.account("wallet_2");
     client = new DtsClient(backend, deployer);
-  });
+  }, 60_000);
 
   it("initializes and reads the configuration back as typed values", async () => {
     const init = await client.initialize(MIN_STAKE, 3n, 4, 144n, 3n);
