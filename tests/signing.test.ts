@@ -29,6 +29,12 @@ import {
   type ThresholdKeys,
   verifyBls,
   wallets,
+  burnNow,
+  freshWatchtowers,
+  mineStacksBlocks,
+  nextCallAtStacks,
+  reportMetrics,
+  settleFee,
 } from "./helpers";
 
 const ERR_INVALID_PARAMS = 101;
@@ -49,6 +55,7 @@ const STX = 1_000_000n;
 const MIN_STAKE = 100n * STX;
 const SIGNING_TIMEOUT = 120;
 const MIN_FEE = 1000n;
+const CLAIM_WINDOW = 144n; // Bitcoin blocks
 const [w1, w2, w3, w4, w5, w6, , requester, outsider] = wallets;
 
 interface Request {
@@ -62,6 +69,8 @@ interface Request {
   "aggregate-signature": string | null;
   aggregator: string | null;
   "finalized-at": bigint;
+  "settle-at": bigint;
+  "closed-early": boolean;
   "fee-paid": boolean;
   refunded: boolean;
 }
@@ -73,6 +82,7 @@ const partialOf = (hash: Uint8Array, who: string) =>
     "message-hash": string;
     timestamp: bigint;
     index: bigint;
+    "claim-until": bigint;
     invalid: boolean;
   } | null;
 const epochOf = (epoch: number) =>
@@ -86,11 +96,6 @@ const submitPartial = (hash: Uint8Array, signature: Uint8Array, sender: string) 
 const submitAggregate = (hash: Uint8Array, signature: Uint8Array, sender = outsider) =>
   call("submit-aggregate-signature", [Cl.buffer(hash), Cl.buffer(signature)], sender);
 
-/** Mines empty blocks so that the next call runs at `height`. */
-function mineUntil(height: number) {
-  expect(height).toBeGreaterThan(simnet.blockHeight);
-  simnet.mineEmptyBlocks(height - 1 - simnet.blockHeight);
-}
 
 /** Epoch 1 active with committee w1..w5 (w6 a backup) holding `keys`. */
 function network(keys: ThresholdKeys = thresholdKeys(3, 5, "signing")) {
@@ -168,7 +173,7 @@ describe("request-signature", () => {
     expect(accounting()["pending-fees"]).toBe(0n);
   });
 
-  it("records the request with deadline = height + signing-timeout and moves the fee into the contract", () => {
+  it("records the request with deadline = stacks-now + signing-timeout (Stacks blocks) and moves the fee into the contract", () => {
     const { keys } = network();
     const hash = messageHashOf("a bridge withdrawal");
     const fee = 12_345n;
@@ -193,6 +198,8 @@ describe("request-signature", () => {
       "aggregate-signature": null,
       aggregator: null,
       "finalized-at": 0n,
+      "settle-at": 0n,
+      "closed-early": false,
       "fee-paid": false,
       refunded: false,
     });
@@ -252,11 +259,11 @@ describe("submit-partial-signature", () => {
     const { sign } = network();
     const hash = messageHashOf("late");
     requestSignature(hash, MIN_FEE);
-    const deadline = Number(requestOf(hash)!.deadline);
-    mineUntil(deadline);
+    const deadline = requestOf(hash)!.deadline;
+    nextCallAtStacks(deadline);
     expect(sign(hash, 1).response.result).toBeOk(Cl.uint(1));
     const late = sign(hash, 2).response;
-    expect(simnet.blockHeight).toBe(deadline + 1);
+    expect(BigInt(simnet.blockHeight)).toBe(deadline + 1n);
     expect(late.result).toBeErr(Cl.uint(ERR_REQUEST_EXPIRED));
     expect(partialOf(hash, w2)).toBeNull();
     expect(requestOf(hash)!["partial-count"]).toBe(1n);
@@ -279,14 +286,14 @@ describe("submit-partial-signature", () => {
     const hash = messageHashOf("finalized");
     requestSignature(hash, MIN_FEE);
     const partials = [1, 2, 3].map((index) => ({ index, signature: sign(hash, index).signature }));
-    expect(submitAggregate(hash, combine(partials)).result).toBeOk(Cl.uint(999));
+    expect(submitAggregate(hash, combine(partials)).result).toBeOk(Cl.uint(burnNow() + CLAIM_WINDOW));
     const late = sign(hash, 4).response;
     expect(late.result).toBeErr(Cl.uint(ERR_ALREADY_FINALIZED));
     expect(partialOf(hash, w4)).toBeNull();
     expect(requestOf(hash)!.signers).toEqual([w1, w2, w3]);
   });
 
-  it("stores the partial with its index, and it verifies against the share key stored in the epoch", () => {
+  it("stores the partial with its index, timestamp (stacks-now) and claim-until (burn-now + claim-window), and it verifies against the share key stored in the epoch", () => {
     const { keys } = network();
     const hash = messageHashOf("stored partial");
     requestSignature(hash, MIN_FEE);
@@ -301,8 +308,10 @@ describe("submit-partial-signature", () => {
       "message-hash": hex(hash),
       timestamp: height,
       index: 4n,
+      "claim-until": burnNow() + CLAIM_WINDOW,
       invalid: false,
     });
+    expect(signerInfo(w4)!["claim-until"]).toBe(burnNow() + CLAIM_WINDOW);
     expect(printed(submitted.events, "partial-signature")).toEqual({
       topic: "partial-signature",
       "message-hash": hex(hash),
@@ -329,8 +338,8 @@ describe("submit-partial-signature", () => {
 
     const first = messageHashOf("metrics 1");
     requestSignature(first, MIN_FEE);
-    simnet.mineEmptyBlocks(3);
-    const one = sign(first, 2).response; // 4 blocks after the request
+    mineStacksBlocks(3);
+    const one = sign(first, 2).response; // 4 Stacks blocks after the request
     expect(one.result).toBeOk(Cl.uint(1));
     // speed 4 -> speed-score 100/4 = 25; reputation = 40*100 + 40*100 + 20*25
     expect(printed(one.events, "metrics-updated")).toMatchObject({ signer: w2, "reputation-score": 8500n });
@@ -356,9 +365,12 @@ describe("submit-partial-signature", () => {
 
   it("recomputes accuracy as valid-signatures * 100 / total-signatures", () => {
     const { sign } = network();
-    // A measured accuracy of 50% with no partials yet is replaced by the counted one.
+    // A measured accuracy of 50% (agreed by the watchtower supermajority) with no partials yet
+    // is replaced by the counted one.
     // 40 * 100 + 40 * 50 + 20 * (100 / 10) = 6200, - 5000 withheld until the first partial
-    expect(call("update-metrics", [Cl.principal(w1), Cl.uint(10), Cl.uint(100), Cl.uint(50)], deployer).result).toBeOk(Cl.uint(1200));
+    const towers = freshWatchtowers(3, "signing-accuracy");
+    expect(reportMetrics(towers, w1, 10, 100, 50).at(-1)!.result).toBeOk(Cl.uint(1200));
+    expect(signerInfo(w1)!["performance-metrics"]).toMatchObject({ accuracy: 50n, "signing-speed": 10n });
     const hash = messageHashOf("accuracy");
     requestSignature(hash, MIN_FEE);
     expect(sign(hash, 1).response.result).toBeOk(Cl.uint(1));
@@ -400,11 +412,15 @@ describe("submit-aggregate-signature", () => {
     requestSignature(hash, 3000n);
     const partials = [1, 2, 3, 4].map((index) => ({ index, signature: sign(hash, index).signature }));
     const first = combine(partials.slice(0, 3));
-    expect(submitAggregate(hash, first).result).toBeOk(Cl.uint(3000));
+    const settleAt = burnNow() + CLAIM_WINDOW;
+    expect(submitAggregate(hash, first).result).toBeOk(Cl.uint(settleAt));
     const second = submitAggregate(hash, combine(partials.slice(1)), w6);
     expect(second.result).toBeErr(Cl.uint(ERR_ALREADY_FINALIZED));
-    expect(requestOf(hash)).toMatchObject({ "aggregate-signature": hex(first), aggregator: outsider });
-    expect(read("get-rewards", [Cl.principal(w1)])).toBeUint(750); // paid once
+    expect(requestOf(hash)).toMatchObject({ "aggregate-signature": hex(first), aggregator: outsider, "settle-at": settleAt });
+    expect(settleFee(hash).result).toBeOk(Cl.uint(3000));
+    // Still refused after settlement; the fee was paid once.
+    expect(submitAggregate(hash, combine(partials.slice(1)), w6).result).toBeErr(Cl.uint(ERR_ALREADY_FINALIZED));
+    expect(read("get-rewards", [Cl.principal(w1)])).toBeUint(750);
     expectBalancedBooks();
   });
 
@@ -431,13 +447,16 @@ describe("submit-aggregate-signature", () => {
     const aggregate = combine(partials);
     expect(verifyBls(keys.groupKey, hash, aggregate)).toBe(true);
 
+    const settleAt = burnNow() + CLAIM_WINDOW;
     const accepted = submitAggregate(hash, aggregate, deployer); // not a signer at all
-    expect(accepted.result).toBeOk(Cl.uint(3000));
+    expect(accepted.result).toBeOk(Cl.uint(settleAt));
     expect(requestOf(hash)).toMatchObject({
       "aggregate-signature": hex(aggregate),
       aggregator: deployer,
       "finalized-at": BigInt(simnet.blockHeight),
-      "fee-paid": true,
+      "settle-at": settleAt,
+      "closed-early": true, // before the deadline
+      "fee-paid": false, // paid by settle-fee after settle-at
     });
     expect(printed(accepted.events, "signature-finalized")).toEqual({
       topic: "signature-finalized",
@@ -447,10 +466,11 @@ describe("submit-aggregate-signature", () => {
       "group-public-key": hex(keys.groupKey),
       aggregator: deployer,
       fee: 3000n,
-      "fee-share": 1000n,
-      "fees-paid": 3000n,
+      "settle-at": settleAt,
+      "partial-count": 3n,
       signers: [w5, w3, w1],
     });
+    expect(stxTransfers(accepted.events)).toEqual([]);
     expect(read("get-rewards", [Cl.principal(deployer)])).toBeUint(0); // aggregating earns nothing
     expectBalancedBooks();
   });
@@ -491,11 +511,16 @@ function fullRound(t: number, n: number, signers: string[], requesterAddress: st
   });
 
   const aggregate = combine(storedPartials(hash, signing));
+  const settleAt = burnNow() + CLAIM_WINDOW;
   const finalized = submitAggregate(hash, aggregate, aggregator);
   const share = fee / BigInt(t);
   const remainder = fee - share * BigInt(t);
-  expect(finalized.result).toBeOk(Cl.uint(share * BigInt(t)));
-  expect(printed(finalized.events, "signature-finalized")).toMatchObject({ "fee-share": share, "fees-paid": share * BigInt(t), signers: signing });
+  expect(finalized.result).toBeOk(Cl.uint(settleAt));
+  expect(printed(finalized.events, "signature-finalized")).toMatchObject({ "settle-at": settleAt, "partial-count": BigInt(t), signers: signing });
+  // Once the aggregate can no longer be rejected, anyone settles the fee.
+  const settled = settleFee(hash, aggregator);
+  expect(settled.result).toBeOk(Cl.uint(share * BigInt(t)));
+  expect(printed(settled.events, "fee-settled")).toMatchObject({ "fee-share": share, "fees-paid": share * BigInt(t), "to-treasury": remainder, signers: signing });
 
   // Read both back from the contract: any standard BLS verifier accepts the stored signature.
   const stored = bytes(requestOf(hash)!["aggregate-signature"]!);
@@ -522,7 +547,7 @@ function fullRound(t: number, n: number, signers: string[], requesterAddress: st
 }
 
 describe("a full signing round", () => {
-  it("(3, 5): the stored aggregate verifies against the stored group key and the fee is paid out exactly", () => {
+  it("(3, 5): the stored aggregate verifies against the stored group key and the fee, settled after settle-at, is paid out exactly", () => {
     fullRound(3, 5, [w1, w2, w3, w4, w5, w6], requester, outsider, 10_000_001n);
   });
 
