@@ -109,6 +109,16 @@ export const AccountingDecoder = tupleResult({
 });
 export type Accounting = Decoded<typeof AccountingDecoder>;
 
+// Governance records (their getters join the table when the contract has them).
+export const ProposalDecoder = tupleResult({
+  proposer: p, kind: asciiResult(9), parameter: asciiResult(32), value: u, recipient: optionalResult(p),
+  votesFor: u, votesAgainst: u, createdAt: u, endsAt: u, executed: b,
+});
+export type Proposal = Decoded<typeof ProposalDecoder>;
+
+export const ProposalVoteDecoder = tupleResult({ support: b, weight: u });
+export type ProposalVote = Decoded<typeof ProposalVoteDecoder>;
+
 // ---------------------------------------------------------------------------------------
 // The function table
 // ---------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // confirmed. --dry-run builds and signs the transaction and prints its id, size and fee
 // without any network access (nonce 0 and a size-based fee unless --nonce/--fee are given).
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { ClarityVersion, PostConditionMode, makeContractDeploy, privateKeyToAddress } from "@stacks/transactions";
 import { ContractCallError, toJson } from "../chain/clarity.js";
@@ -11,6 +12,9 @@ import { UsageError, addCommonOptions, backendFor, nodeUrlOf, print, requireKey,
 
 /** Micro-STX per byte for a dry run's default fee (Clarinet's default deployment_fee_rate). */
 export const DRY_RUN_FEE_PER_BYTE = 10n;
+
+/** The project's contract, wherever the script is run from. */
+const DEFAULT_CONTRACT_FILE = fileURLToPath(new URL("../../contracts/dts.clar", import.meta.url));
 
 interface DeployOptions extends CommonOptions {
   name: string;
@@ -35,7 +39,7 @@ export function buildDeployProgram(): Command {
   const program = new Command("deploy")
     .description("Deploy the DTS contract (Clarity 4). Key: DTS_PRIVATE_KEY, DTS_MNEMONIC, --mnemonic-file or --keystore.")
     .option("--name <contract-name>", "contract name", "dts")
-    .option("--contract-file <path>", "the Clarity source", "contracts/dts.clar")
+    .option("--contract-file <path>", "the Clarity source", DEFAULT_CONTRACT_FILE)
     .option("--initialize <values...>", `call initialize after the deploy: ${INIT_NAMES.join(" ")}`)
     .option("--dry-run", "sign and print the transaction's id, size and fee; broadcast nothing (offline: nonce 0 and 10 uSTX/byte unless --nonce/--fee)")
     .option("--yes", "confirm a mainnet deploy")
