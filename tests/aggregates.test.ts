@@ -1,7 +1,10 @@
 // Rejecting an invalid aggregate. The contract cannot check BLS, so once t partials are in
-// anyone can store 96 well-shaped junk bytes as a request's aggregate (and the fee is paid at
-// that first aggregate). A quorum of watchtowers removes it with report-invalid-aggregate;
-// then anyone submits the real combination, and the fee is not paid a second time.
+// anyone can store 96 well-shaped junk bytes as a request's aggregate. Until the request's
+// settle-at (burn-now at the aggregate + claim-window) a supermajority of the active
+// watchtowers removes it with report-invalid-aggregate (no accuracy-score, nothing paid);
+// then anyone submits the real combination, and the fee is settled once, after its settle-at.
+// A claim still standing after settle-at is expired with expire-aggregate-claim: each
+// claimant forfeits false-claim-bps of its bond to the treasury.
 import { afterEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
@@ -16,7 +19,13 @@ import {
   hex,
   junkSignature,
   messageHashOf,
-  nextCallAt,
+  burnNow,
+  mineBurnBlocks,
+  nextCallAtBurn,
+  nextCallAtStacks,
+  settleFee,
+  supermajority,
+  treasury,
   partialSign,
   printed,
   prints,
@@ -37,13 +46,21 @@ const ERR_UNKNOWN_REQUEST = 121;
 const ERR_ALREADY_FINALIZED = 125;
 const ERR_NOT_WATCHTOWER = 132;
 const ERR_ALREADY_REPORTED = 133;
+const ERR_DEADLINE_NOT_REACHED = 134;
 const ERR_NOT_PENALIZABLE = 135;
+const ERR_CLAIM_EXPIRED = 145;
+const ERR_UNKNOWN_CLAIM = 146;
+const ERR_FEE_EARNED = 149;
+const ERR_NOT_FINALIZED = 150;
+const BOND = 100_000_000n;
+const FORFEIT = BOND / 10n; // false-claim-bps 1000
 
 const CLAIM_WINDOW = 144n;
 const FEE = 3_000_000n; // t = 3: 1 STX per counted partial
 
 const keys = thresholdKeys(3, 5, "aggregates");
-const [towerA, towerB, towerC] = [wallets[5], wallets[6], wallets[7]];
+// Four active watchtowers: the supermajority is max(3, ceil(2/3 * 4)) = 3.
+const [towerA, towerB, towerC, towerD] = [wallets[5], wallets[6], wallets[7], wallets[11]];
 const requester = wallets[8];
 const griefer = wallets[9];
 const combiner = wallets[10];
@@ -51,7 +68,8 @@ let committee: string[] = [];
 
 function setup() {
   committee = activeEpoch(wallets.slice(0, 5), keys);
-  for (const tower of [towerA, towerB, towerC]) expect(call("register-watchtower", [], tower).result).toBeOk(Cl.bool(true));
+  for (const tower of [towerA, towerB, towerC, towerD]) expect(call("register-watchtower", [], tower).result).toBeOk(Cl.bool(true));
+  expect(supermajority()).toBe(3n);
 }
 
 function request(text: string): Uint8Array {
@@ -77,14 +95,16 @@ function griefed(text: string) {
   const message = request(text);
   const partials = [1, 2, 3].map((index) => sign(message, index));
   const junk = junkSignature(text);
-  expect(aggregate(message, junk, griefer).result).toBeOk(Cl.uint(FEE)); // the first aggregate pays the fee
-  return { message, partials, junk };
+  const settleAt = burnNow() + CLAIM_WINDOW;
+  expect(aggregate(message, junk, griefer).result).toBeOk(Cl.uint(settleAt)); // pays nothing
+  return { message, partials, junk, settleAt };
 }
 
-/** Watchtowers A and B reject the stored aggregate. */
+/** Watchtowers A, B and C (the supermajority) reject the stored aggregate. */
 function reject(message: Uint8Array) {
   expect(claim(towerA, message).result).toBeOk(Cl.bool(false));
-  expect(claim(towerB, message).result).toBeOk(Cl.bool(true));
+  expect(claim(towerB, message).result).toBeOk(Cl.bool(false));
+  expect(claim(towerC, message).result).toBeOk(Cl.bool(true));
 }
 
 const getRequest = (message: Uint8Array) => decode(read("get-request", [Cl.buffer(message)])) as Record<string, any>;
@@ -93,26 +113,29 @@ const getAggregateClaim = (message: Uint8Array, stored: Uint8Array) =>
 const storedGroupKey = () => bytes((decode(read("get-epoch", [Cl.uint(1)])) as Record<string, any>)["group-public-key"]);
 
 describe("report-invalid-aggregate", () => {
-  it("removes a stored aggregate that does not verify once two watchtowers claim it: aggregate and aggregator back to none, aggregate-rejected printed, no STX moves", () => {
+  it("removes a stored aggregate that does not verify once the supermajority (3 of 4 active) claims it: aggregate, aggregator, finalized-at and settle-at cleared, aggregate-rejected printed, no STX moves", () => {
     setup();
-    const { message, junk } = griefed("griefed");
+    const { message, junk, settleAt } = griefed("griefed");
     const record = getRequest(message);
-    expect(record).toMatchObject({ "aggregate-signature": hex(junk), aggregator: griefer, "partial-count": 3n, "fee-paid": true });
+    expect(record).toMatchObject({ "aggregate-signature": hex(junk), aggregator: griefer, "partial-count": 3n, "settle-at": settleAt, "closed-early": true, "fee-paid": false });
     // What every verifier sees: the stored bytes are no signature under the stored group key.
     expect(verifyBls(storedGroupKey(), message, bytes(record["aggregate-signature"]))).toBe(false);
-    for (const member of committee.slice(0, 3)) expect(rewardsOf(member)).toBe(FEE / 3n);
+    for (const member of committee.slice(0, 3)) expect(rewardsOf(member)).toBe(0n);
     const books = expectBalancedBooks();
-    const balances = [towerA, towerB, griefer, requester, contractPrincipal].map(stxBalance);
+    expect(books["pending-fees"]).toBe(FEE);
+    const balances = [towerA, towerB, towerC, griefer, requester, contractPrincipal].map(stxBalance);
 
     expect(claim(towerA, message).result).toBeOk(Cl.bool(false));
-    const { result, events } = claim(towerB, message);
+    expect(claim(towerB, message).result).toBeOk(Cl.bool(false));
+    const { result, events } = claim(towerC, message);
     expect(result).toBeOk(Cl.bool(true));
     expect(printed(events, "invalid-aggregate-claim")).toEqual({
       topic: "invalid-aggregate-claim",
       "message-hash": hex(message),
       aggregate: hex(junk),
-      watchtower: towerB,
-      claims: 2n,
+      watchtower: towerC,
+      claims: 3n,
+      quorum: 3n,
       confirmed: true,
     });
     expect(printed(events, "aggregate-rejected")).toEqual({
@@ -120,34 +143,38 @@ describe("report-invalid-aggregate", () => {
       "message-hash": hex(message),
       aggregate: hex(junk),
       aggregator: griefer,
-      claimants: [towerA, towerB],
+      claimants: [towerA, towerB, towerC],
     });
+    // Nothing else: no accuracy-score, no reward.
+    expect(prints(events).map((e) => e.topic)).toEqual(["invalid-aggregate-claim", "aggregate-rejected"]);
     expect(stxTransfers(events)).toEqual([]);
 
-    // The request is open again (no aggregate, aggregator or finalized-at); the fee stays paid,
-    // the partials still count.
-    expect(getRequest(message)).toEqual({ ...record, "aggregate-signature": null, aggregator: null, "finalized-at": 0n });
+    // The request is open again (no aggregate, aggregator, finalized-at or settle-at); the fee
+    // was never paid and stays pending, the partials still count, closed-early stays.
+    expect(getRequest(message)).toEqual({ ...record, "aggregate-signature": null, aggregator: null, "finalized-at": 0n, "settle-at": 0n });
     expect(getAggregateClaim(message, junk)).toBeNull();
-    expect([towerA, towerB, griefer, requester, contractPrincipal].map(stxBalance)).toEqual(balances);
+    expect([towerA, towerB, towerC, griefer, requester, contractPrincipal].map(stxBalance)).toEqual(balances);
     expect(expectBalancedBooks()).toEqual(books);
-    for (const member of committee.slice(0, 3)) expect(rewardsOf(member)).toBe(FEE / 3n);
-    expect([towerA, towerB].map(rewardsOf)).toEqual([0n, 0n]); // aggregators are not bonded: nothing to share
+    for (const member of committee.slice(0, 3)) expect(rewardsOf(member)).toBe(0n);
+    expect([towerA, towerB, towerC].map(rewardsOf)).toEqual([0n, 0n, 0n]); // aggregators are not bonded: nothing to share
+    for (const tower of [towerA, towerB, towerC]) expect(watchtower(tower)).toMatchObject({ "accuracy-score": 100n, bond: BOND, "is-active": true });
   });
 
-  it("accepts the real combination from anyone after a rejection; it verifies against the stored group key and the fee is not paid a second time", () => {
+  it("accepts the real combination from anyone after a rejection; it verifies against the stored group key and the fee is settled once, after its own settle-at", () => {
     setup();
     const { message, partials } = griefed("replaced");
     reject(message);
+    // Nothing stands: nothing to settle.
+    expect(call("settle-fee", [Cl.buffer(message)], combiner).result).toBeErr(Cl.uint(ERR_NOT_FINALIZED));
     const real = combine(partials);
     expect(verifyBls(keys.groupKey, message, real)).toBe(true);
     const books = expectBalancedBooks();
-    expect(books).toMatchObject({ "pending-fees": 0n, rewards: FEE });
-    const everyone = [...committee, requester, griefer, combiner, contractPrincipal];
-    const balances = everyone.map(stxBalance);
-    const rewards = everyone.map(rewardsOf);
+    expect(books).toMatchObject({ "pending-fees": FEE, rewards: 0n });
 
+    mineBurnBlocks(5);
+    const settleAt = burnNow() + CLAIM_WINDOW;
     const { result, events } = aggregate(message, real, combiner);
-    expect(result).toBeOk(Cl.uint(0));
+    expect(result).toBeOk(Cl.uint(settleAt));
     expect(printed(events, "signature-finalized")).toEqual({
       topic: "signature-finalized",
       "message-hash": hex(message),
@@ -156,67 +183,67 @@ describe("report-invalid-aggregate", () => {
       "group-public-key": hex(keys.groupKey),
       aggregator: combiner,
       fee: FEE,
-      "fee-share": 0n,
-      "fees-paid": 0n,
+      "settle-at": settleAt,
+      "partial-count": 3n,
       signers: committee.slice(0, 3),
     });
     expect(stxTransfers(events)).toEqual([]);
-    expect(everyone.map(stxBalance)).toEqual(balances);
-    expect(everyone.map(rewardsOf)).toEqual(rewards);
     expect(expectBalancedBooks()).toEqual(books);
-    // Paid exactly once, at the first aggregate: FEE / 3 to each of the three signers.
-    for (const member of committee.slice(0, 3)) expect(rewardsOf(member)).toBe(FEE / 3n);
-
     expect(getRequest(message)).toMatchObject({
       "aggregate-signature": hex(real),
       aggregator: combiner,
       "finalized-at": BigInt(simnet.blockHeight),
-      "fee-paid": true,
+      "settle-at": settleAt,
+      "fee-paid": false,
       refunded: false,
     });
     const stored = bytes(getRequest(message)["aggregate-signature"]);
     expect(verifyBls(storedGroupKey(), message, stored)).toBe(true);
+
+    // Paid exactly once: FEE / 3 to each of the three signers.
+    expect(settleFee(message, combiner).result).toBeOk(Cl.uint(FEE));
+    for (const member of committee.slice(0, 3)) expect(rewardsOf(member)).toBe(FEE / 3n);
+    expect(getRequest(message)).toMatchObject({ "fee-paid": true });
   });
 
-  it("leaves the fee paid after a rejection: reclaim-fee is ERR-ALREADY-FINALIZED", () => {
+  it("leaves the fee unpaid after a rejection: reclaim-fee follows its own rules (ERR-FEE-EARNED while t partials count)", () => {
     setup();
     const { message } = griefed("no refund");
     reject(message);
-    nextCallAt(BigInt(getRequest(message).deadline) + 1n);
+    nextCallAtStacks(BigInt(getRequest(message).deadline) + 1n);
     const before = stxBalance(requester);
     const books = expectBalancedBooks();
     const refused = call("reclaim-fee", [Cl.buffer(message)], requester);
-    expect(refused.result).toBeErr(Cl.uint(ERR_ALREADY_FINALIZED));
+    expect(refused.result).toBeErr(Cl.uint(ERR_FEE_EARNED));
     expect(refused.events).toEqual([]);
     expect(stxBalance(requester)).toBe(before);
     expect(expectBalancedBooks()).toEqual(books);
-    expect(getRequest(message)).toMatchObject({ "aggregate-signature": null, "fee-paid": true, refunded: false });
+    expect(getRequest(message)).toMatchObject({ "aggregate-signature": null, "fee-paid": false, refunded: false, "partial-count": 3n });
   });
 
-  it("raises each confirming watchtower's accuracy-score by 5, capped at 100", () => {
+  it("earns the confirming watchtowers no accuracy-score (a watchtower at 90 stays at 90)", () => {
     setup();
-    // Lower tower A to 90 first with a claim against a partial that expires.
+    // Lower tower A to 90 first with a claim against a partial that expires (it also forfeits
+    // 10% of its bond).
     const warmup = request("warm-up");
     sign(warmup, 1);
     expect(call("report-invalid-signature", [Cl.buffer(warmup), Cl.principal(committee[0])], towerA).result).toBeOk(Cl.bool(false));
-    simnet.mineEmptyBlocks(Number(CLAIM_WINDOW) + 1);
-    expect(call("expire-claim", [Cl.buffer(warmup), Cl.principal(committee[0])], griefer).result).toBeOk(Cl.bool(true));
-    expect(watchtower(towerA)!["accuracy-score"]).toBe(90n);
+    mineBurnBlocks(CLAIM_WINDOW + 1n);
+    expect(call("expire-claim", [Cl.buffer(warmup), Cl.principal(committee[0])], griefer).result).toBeOk(Cl.uint(FORFEIT));
+    expect(watchtower(towerA)).toMatchObject({ "accuracy-score": 90n, bond: BOND - FORFEIT });
 
     const { message } = griefed("accuracy");
     expect(claim(towerA, message).result).toBeOk(Cl.bool(false));
-    const { result, events } = claim(towerB, message);
+    expect(claim(towerB, message).result).toBeOk(Cl.bool(false));
+    const { result, events } = claim(towerC, message);
     expect(result).toBeOk(Cl.bool(true));
-    expect(prints(events).filter((e) => e.topic === "watchtower-accuracy")).toEqual([
-      { topic: "watchtower-accuracy", watchtower: towerA, "accuracy-score": 95n, "is-active": true },
-      { topic: "watchtower-accuracy", watchtower: towerB, "accuracy-score": 100n, "is-active": true },
-    ]);
-    expect(watchtower(towerA)).toMatchObject({ "accuracy-score": 95n, "is-active": true });
+    expect(prints(events).filter((e) => e.topic === "watchtower-accuracy")).toEqual([]);
+    expect(watchtower(towerA)).toMatchObject({ "accuracy-score": 90n, "is-active": true, bond: BOND - FORFEIT });
     expect(watchtower(towerB)).toMatchObject({ "accuracy-score": 100n, "is-active": true });
-    expect(watchtower(towerC)!["accuracy-score"]).toBe(100n);
+    expect(watchtower(towerC)).toMatchObject({ "accuracy-score": 100n, "is-active": true });
   });
 
-  it("records one watchtower's claim alone and changes nothing else", () => {
+  it("records one watchtower's claim alone (opened-at on burn-now) and changes nothing else", () => {
     setup();
     const { message, junk } = griefed("one claim");
     const record = getRequest(message);
@@ -224,9 +251,9 @@ describe("report-invalid-aggregate", () => {
     const { result, events } = claim(towerA, message);
     expect(result).toBeOk(Cl.bool(false));
     expect(prints(events)).toEqual([
-      { topic: "invalid-aggregate-claim", "message-hash": hex(message), aggregate: hex(junk), watchtower: towerA, claims: 1n, confirmed: false },
+      { topic: "invalid-aggregate-claim", "message-hash": hex(message), aggregate: hex(junk), watchtower: towerA, claims: 1n, quorum: 3n, confirmed: false },
     ]);
-    expect(getAggregateClaim(message, junk)).toEqual({ claimants: [towerA], "opened-at": BigInt(simnet.blockHeight) });
+    expect(getAggregateClaim(message, junk)).toEqual({ claimants: [towerA], "opened-at": burnNow() });
     expect(getRequest(message)).toEqual(record);
     expect(watchtower(towerA)!["accuracy-score"]).toBe(100n);
     expect(expectBalancedBooks()).toEqual(books);
@@ -236,8 +263,8 @@ describe("report-invalid-aggregate", () => {
     setup();
     const { message, junk } = griefed("again");
     reject(message);
-    // The griefer stores its junk once more: nothing is paid, and tower A may claim afresh.
-    expect(aggregate(message, junk, griefer).result).toBeOk(Cl.uint(0));
+    // The griefer stores its junk once more (a new settle-at), and tower A may claim afresh.
+    expect(aggregate(message, junk, griefer).result).toBeOk(Cl.uint(burnNow() + CLAIM_WINDOW));
     const { result, events } = claim(towerA, message);
     expect(result).toBeOk(Cl.bool(false));
     expect(printed(events, "invalid-aggregate-claim")).toMatchObject({ watchtower: towerA, claims: 1n, confirmed: false });
@@ -268,14 +295,14 @@ describe("report-invalid-aggregate", () => {
     const refused = claim(griefer, message);
     expect(refused.result).toBeErr(Cl.uint(ERR_NOT_WATCHTOWER));
     expect(refused.events).toEqual([]);
-    expect(call("leave-watchtower", [], towerC).result).toBeOk(expect.anything());
-    const inactive = claim(towerC, message);
+    expect(call("leave-watchtower", [], towerD).result).toBeOk(expect.anything());
+    const inactive = claim(towerD, message);
     expect(inactive.result).toBeErr(Cl.uint(ERR_NOT_WATCHTOWER));
     expect(inactive.events).toEqual([]);
     expect(getAggregateClaim(message, junk)).toBeNull();
     expect(getRequest(message)["aggregate-signature"]).toBe(hex(junk));
     // The caller's role is checked before the request's state.
-    expect(claim(towerC, messageHashOf("never requested")).result).toBeErr(Cl.uint(ERR_NOT_WATCHTOWER));
+    expect(claim(towerD, messageHashOf("never requested")).result).toBeErr(Cl.uint(ERR_NOT_WATCHTOWER));
   });
 
   it("refuses an unknown request with ERR-UNKNOWN-REQUEST", () => {
@@ -295,10 +322,10 @@ describe("report-invalid-aggregate", () => {
 
     const { message } = griefed("already rejected");
     reject(message);
-    const late = claim(towerC, message);
+    const late = claim(towerD, message);
     expect(late.result).toBeErr(Cl.uint(ERR_NOT_PENALIZABLE));
     expect(late.events).toEqual([]);
-    expect(watchtower(towerC)!["accuracy-score"]).toBe(100n);
+    expect(watchtower(towerD)!["accuracy-score"]).toBe(100n);
   });
 
   it("refuses the same watchtower twice with ERR-ALREADY-REPORTED", () => {
@@ -312,29 +339,75 @@ describe("report-invalid-aggregate", () => {
     expect(getRequest(message)["aggregate-signature"]).toBe(hex(junk));
   });
 
-  it("accepts agreement up to claim-window blocks after the first claim; after that a claim opens a fresh window", () => {
+  it("accepts claims up to the request's settle-at (Bitcoin blocks) and refuses them after it with ERR-CLAIM-EXPIRED; a stale claim is not reopened", () => {
     setup();
     const first = griefed("window 1");
     const second = griefed("window 2");
     expect(claim(towerA, first.message).result).toBeOk(Cl.bool(false));
-    const opened1 = BigInt(simnet.blockHeight);
+    expect(claim(towerB, first.message).result).toBeOk(Cl.bool(false));
     expect(claim(towerA, second.message).result).toBeOk(Cl.bool(false));
-    const opened2 = BigInt(simnet.blockHeight);
-    // The last block of the first window still confirms.
-    nextCallAt(opened1 + CLAIM_WINDOW);
-    expect(claim(towerB, first.message).result).toBeOk(Cl.bool(true));
+    // The last Bitcoin block before settle-at passes still confirms.
+    nextCallAtBurn(first.settleAt);
+    expect(claim(towerC, first.message).result).toBeOk(Cl.bool(true));
     expect(getRequest(first.message)["aggregate-signature"]).toBeNull();
-    // The first block after the second window: tower A's stale claim is dropped and tower B's
-    // claim opens a fresh window, so the junk can still be rejected (it is never stuck).
-    nextCallAt(opened2 + CLAIM_WINDOW + 1n);
-    const { result, events } = claim(towerB, second.message);
-    expect(result).toBeOk(Cl.bool(false));
-    const reopened = BigInt(simnet.blockHeight);
-    expect(printed(events, "invalid-aggregate-claim")).toMatchObject({ watchtower: towerB, claims: 1n, confirmed: false });
-    expect(getAggregateClaim(second.message, second.junk)).toEqual({ claimants: [towerB], "opened-at": reopened });
+    // After settle-at the aggregate stands for good: no claim, not even a fresh one.
+    mineBurnBlocks(1);
+    const late = claim(towerB, second.message);
+    expect(late.result).toBeErr(Cl.uint(ERR_CLAIM_EXPIRED));
+    expect(late.events).toEqual([]);
+    expect(getAggregateClaim(second.message, second.junk)).toMatchObject({ claimants: [towerA] });
     expect(getRequest(second.message)).toMatchObject({ "aggregate-signature": hex(second.junk), aggregator: griefer });
-    expect(claim(towerA, second.message).result).toBeOk(Cl.bool(true));
-    expect(getRequest(second.message)).toMatchObject({ "aggregate-signature": null, aggregator: null, "finalized-at": 0n });
+  });
+});
+
+describe("expire-aggregate-claim", () => {
+  const expireAggregate = (message: Uint8Array, stored: Uint8Array, sender = combiner) =>
+    call("expire-aggregate-claim", [Cl.buffer(message), Cl.buffer(stored)], sender);
+
+  it("after settle-at charges each claimant false-claim-bps of its bond (to the treasury) and 10 accuracy-score, clears the claim, and the aggregate's fee can be settled", () => {
+    setup();
+    const { message, junk, settleAt } = griefed("claim expires");
+    expect(claim(towerA, message).result).toBeOk(Cl.bool(false));
+    expect(claim(towerB, message).result).toBeOk(Cl.bool(false));
+    // Not before settle-at has passed.
+    nextCallAtBurn(settleAt);
+    const early = expireAggregate(message, junk);
+    expect(early.result).toBeErr(Cl.uint(ERR_DEADLINE_NOT_REACHED));
+    expect(early.events).toEqual([]);
+    mineBurnBlocks(1);
+
+    const books = expectBalancedBooks();
+    const treasuryBefore = treasury();
+    const { result, events } = expireAggregate(message, junk);
+    expect(result).toBeOk(Cl.uint(2n * FORFEIT));
+    expect(printed(events, "claim-expired")).toEqual({
+      topic: "claim-expired",
+      "message-hash": hex(message),
+      signer: null,
+      claimants: [towerA, towerB],
+      forfeited: 2n * FORFEIT,
+    });
+    expect(prints(events).filter((e) => e.topic === "watchtower-accuracy")).toEqual([
+      { topic: "watchtower-accuracy", watchtower: towerA, "accuracy-score": 90n, bond: BOND - FORFEIT, forfeited: FORFEIT, "is-active": true },
+      { topic: "watchtower-accuracy", watchtower: towerB, "accuracy-score": 90n, bond: BOND - FORFEIT, forfeited: FORFEIT, "is-active": true },
+    ]);
+    expect(stxTransfers(events)).toEqual([]);
+    expect(watchtower(towerA)).toMatchObject({ "accuracy-score": 90n, bond: BOND - FORFEIT, "is-active": true });
+    expect(watchtower(towerC)).toMatchObject({ "accuracy-score": 100n, bond: BOND });
+    expect(treasury()).toBe(treasuryBefore + 2n * FORFEIT);
+    expect(expectBalancedBooks()).toMatchObject({ bonds: books.bonds - 2n * FORFEIT, treasury: books.treasury + 2n * FORFEIT, total: books.total });
+    expect(getAggregateClaim(message, junk)).toBeNull();
+    expect(expireAggregate(message, junk).result).toBeErr(Cl.uint(ERR_UNKNOWN_CLAIM));
+    // The (junk) aggregate stood through its settle-at: the signers' fee is settled.
+    expect(settleFee(message).result).toBeOk(Cl.uint(FEE));
   });
 
+  it("refuses a claim that does not exist with ERR-UNKNOWN-CLAIM", () => {
+    setup();
+    const { message, junk } = griefed("no claim");
+    mineBurnBlocks(CLAIM_WINDOW + 1n);
+    const refused = expireAggregate(message, junk);
+    expect(refused.result).toBeErr(Cl.uint(ERR_UNKNOWN_CLAIM));
+    expect(refused.events).toEqual([]);
+  });
 });
