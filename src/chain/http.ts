@@ -13,7 +13,10 @@ import {
   ClarityVersion,
   PostConditionMode,
   cvToHex,
-  fetchFeeEstimate,
+  estimateTransactionByteLength,
+  fetchFeeEstimateTransaction,
+  fetchFeeEstimateTransfer,
+  serializePayload,
   hexToCV,
   makeContractCall,
   makeContractDeploy,
@@ -292,12 +295,29 @@ export class HttpBackend implements ChainBackend {
 
   // --- transactions
 
-  /** Fee for a transaction: the fixed one, or the node's middle estimate capped at maxFee. */
+  /**
+   * Fee for a transaction: the fixed one, or the node's middle estimate (/v2/fees/transaction;
+   * without an estimate, the transfer fee rate times the length) capped at maxFee.
+   */
   async estimateFee(tx: StacksTransactionWire): Promise<bigint> {
     if (this.options.fee !== undefined) return this.options.fee;
+    const client = this.stacksNetwork.client;
     let fee: bigint;
     try {
-      fee = BigInt(await fetchFeeEstimate({ transaction: tx, network: this.stacksNetwork, client: this.stacksNetwork.client }));
+      try {
+        const estimates = await fetchFeeEstimateTransaction({
+          payload: serializePayload(tx.payload),
+          estimatedLength: estimateTransactionByteLength(tx),
+          network: this.stacksNetwork,
+          client,
+        });
+        fee = BigInt(estimates[1].fee);
+      } catch (error) {
+        // NoEstimateAvailableError is not exported by @stacks/transactions; its name is.
+        if ((error as Error).name !== "NoEstimateAvailableError") throw error;
+        // The library's own fallback would ask the network's default URL, not this node.
+        fee = await fetchFeeEstimateTransfer({ transaction: tx, network: this.stacksNetwork, client });
+      }
     } catch (error) {
       if (this.options.fallbackFee !== undefined) return this.options.fallbackFee;
       throw new NodeError(`fee estimate failed: ${(error as Error).message}; set a fee`);

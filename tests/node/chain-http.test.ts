@@ -140,6 +140,49 @@ describe("waiting for a transaction", () => {
   });
 });
 
+describe("fee estimates", () => {
+  let server: Server | null = null;
+  afterEach(() => server?.close());
+
+  async function node(handler: (url: string) => { status: number; body: string }): Promise<{ url: string; paths: string[] }> {
+    const paths: string[] = [];
+    server = createServer((req, res) => {
+      paths.push(req.url!);
+      const { status, body } = handler(req.url!);
+      res.statusCode = status;
+      res.end(body);
+    });
+    const port = await new Promise<number>((r) => server!.listen(0, "127.0.0.1", () => r((server!.address() as { port: number }).port)));
+    return { url: `http://127.0.0.1:${port}`, paths };
+  }
+
+  async function tx() {
+    const key = await privateKeyFromMnemonic(DEPLOYER_MNEMONIC, "m");
+    const { makeContractCall, Cl } = await import("@stacks/transactions");
+    return makeContractCall({ contractAddress: DEPLOYER, contractName: "dts", functionName: "claim-rewards", functionArgs: [Cl.uint(1)], senderKey: key, network: "testnet", fee: 0n, nonce: 0n });
+  }
+
+  it("takes the node's middle estimate, capped at maxFee", async () => {
+    const n = await node(() => ({ status: 200, body: JSON.stringify({ estimations: [{ fee: 100, fee_rate: 1 }, { fee: 250, fee_rate: 2 }, { fee: 900, fee_rate: 3 }] }) }));
+    expect(await new HttpBackend({ network: "testnet", nodeUrl: n.url, contractId: `${DEPLOYER}.dts` }).estimateFee(await tx())).toBe(250n);
+    expect(await new HttpBackend({ network: "testnet", nodeUrl: n.url, contractId: `${DEPLOYER}.dts`, maxFee: 200n }).estimateFee(await tx())).toBe(200n);
+    expect(n.paths).toEqual(["/v2/fees/transaction", "/v2/fees/transaction"]);
+  });
+
+  it("falls back to this node's transfer fee rate when it has no estimate, else to fallbackFee, else refuses", async () => {
+    const n = await node((url) =>
+      url === "/v2/fees/transfer" ? { status: 200, body: "3" } : { status: 400, body: JSON.stringify({ reason: "NoEstimateAvailable", reason_data: { message: "none" } }) },
+    );
+    const t = await tx();
+    expect(await new HttpBackend({ network: "testnet", nodeUrl: n.url, contractId: `${DEPLOYER}.dts` }).estimateFee(t)).toBe(3n * BigInt(t.serializeBytes().length));
+    expect(n.paths).toEqual(["/v2/fees/transaction", "/v2/fees/transfer"]);
+    server!.close();
+    const down = await node(() => ({ status: 404, body: "no" }));
+    expect(await new HttpBackend({ network: "testnet", nodeUrl: down.url, contractId: `${DEPLOYER}.dts`, fallbackFee: 777n }).estimateFee(t)).toBe(777n);
+    await expect(new HttpBackend({ network: "testnet", nodeUrl: down.url, contractId: `${DEPLOYER}.dts` }).estimateFee(t)).rejects.toThrow(/fee estimate failed: .*; set a fee/);
+  });
+});
+
 describe("keys", () => {
   it("derives the devnet deployer's key from its mnemonic, and checks private keys without echoing them", async () => {
     const key = await privateKeyFromMnemonic(DEPLOYER_MNEMONIC, "DTS_MNEMONIC");
