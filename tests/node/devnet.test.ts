@@ -437,3 +437,30 @@ describe("devnet node without the contract", () => {
     expect(await fetchNonce({ address: wallet3.address, network: c.network })).toBe(nonce + 3n);
   });
 });
+
+describe("devnet node mining on a timer", () => {
+  it("mines the mempool without being asked", async () => {
+    const devnet = await startDevnet({ port: 0, blockTimeMs: 150, deployContract: false });
+    try {
+      const c = clientsFor(devnet);
+      const [from, to] = devnet.accounts.filter((a) => a.name === "wallet_4" || a.name === "wallet_5");
+      const sender = await keyOf(from);
+      const transfer = await makeSTXTokenTransfer({ recipient: to.address, amount: 12_345n, senderKey: sender.key, memo: "timer", network: c.network });
+      const txid = txidOf(await broadcastTransaction({ transaction: transfer, network: c.network }));
+      let status = "pending";
+      for (let i = 0; i < 100 && status === "pending"; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await c.hiro.GET("/extended/v1/tx/{tx_id}", { params: { path: { tx_id: txid } } })).data!.tx_status;
+      }
+      expect(status).toBe("success");
+      const record = asMined((await c.hiro.GET("/extended/v1/tx/{tx_id}", { params: { path: { tx_id: txid } } })).data!);
+      if (record.tx_type !== "token_transfer") throw new Error("not a transfer");
+      expect(record.token_transfer).toMatchObject({ recipient_address: to.address, amount: "12345" });
+      const tip = (await c.hiro.GET("/extended")).data!.chain_tip!.block_height;
+      await new Promise((r) => setTimeout(r, 600));
+      expect((await c.hiro.GET("/extended")).data!.chain_tip!.block_height).toBeGreaterThan(tip); // empty blocks keep coming
+    } finally {
+      await devnet.close();
+    }
+  }, 60_000);
+});
