@@ -22,6 +22,17 @@
  * versions of a frame, or (resharing) a constant commitment that is not its previous share key;
  * and when a recipient complains about its share and the dealer does not reveal, in its
  * justification, a share that matches its commitments. An exact repeat of a frame is ignored.
+ *
+ * Absent members. A member whose registered identity key is not a valid G1 point (wrong
+ * length or flags, infinity, x >= p, not on the curve, not in the subgroup) is absent from
+ * the start: nobody encrypts a share to it (its ciphertext slot in a deal is 48 zero bytes,
+ * which nobody reads), its frames are ignored, so it deals nothing (in a fresh DKG) and its
+ * complaints are not answered, and it holds no share; its share key is still computed like
+ * every other. A dealer that posts no frame at all by the end of the deal phase is absent
+ * too ("no-deal"); in a fresh DKG it stays a recipient. Both are decided from public data
+ * only (the identity keys and the deals on the chain), so every participant names the same
+ * absent members; the DKG completes without them while at least t dealers (a reshare: the
+ * previous threshold of old members) qualify and at least t members can hold a share.
  * @module
  */
 import { concatBytes, equalBytes, toHex } from "./bytes.js";
@@ -50,7 +61,7 @@ import {
   encodeDkgFrames,
   encodeJustification,
 } from "./dkg-wire.js";
-import { decryptShare, encryptShare } from "./ecies.js";
+import { SHARE_CIPHERTEXT_LENGTH, decryptShare, encryptShare } from "./ecies.js";
 import { DkgError, DkgFailedError, DkgMessageError, EncodingError } from "./errors.js";
 import {
   type SecretShare,
@@ -103,6 +114,24 @@ export interface DkgFault {
   reason: string;
 }
 
+/**
+ * Why a member is absent: its registered identity key is not a valid G1 point, or it posted
+ * no deal frame at all before the deal phase closed.
+ */
+export type DkgAbsenceReason = "bad-identity-key" | "no-deal";
+
+export interface DkgAbsence {
+  /**
+   * The member: for "bad-identity-key" its index in the committee being formed (in a reshare,
+   * the new committee); for "no-deal" its dealer index (in a reshare, its index in the
+   * previous committee).
+   */
+  index: number;
+  reason: DkgAbsenceReason;
+  /** What is wrong, for the operator: the identity key's decoding error, or "posted no deal". */
+  detail: string;
+}
+
 export interface DkgResult {
   epoch: number;
   threshold: number;
@@ -112,8 +141,16 @@ export interface DkgResult {
   shareKeys: Uint8Array[];
   /** Dealers whose contribution is in the key, ascending. */
   qualified: number[];
-  /** Dealers left out, ascending, with the reason. */
+  /**
+   * Dealers left out, ascending, with the reason: every dealer not in `qualified`, absent
+   * dealers included ("posted no deal", "absent: identity key of member i ...").
+   */
   disqualified: DkgFault[];
+  /**
+   * Absent members, by index then reason (see {@link DkgAbsence}). A member with an invalid
+   * identity key holds no share; its share key in `shareKeys` exists but nobody can use it.
+   */
+  absent: DkgAbsence[];
   /** This member's share (absent for observers and dealers that are not recipients). */
   share?: SecretShare;
   /**
@@ -180,7 +217,12 @@ export class DkgSession {
   /** Committee size of the new sharing (recipients). */
   readonly n: number;
   private readonly setup: Setup;
-  private readonly recipients: G1Point[];
+  /** Recipients' identity keys as points; undefined for a member whose key is invalid (absent). */
+  private readonly recipients: (G1Point | undefined)[];
+  /** Members whose identity key is invalid, with the decoding error. */
+  private readonly badKeys = new Map<number, string>();
+  /** Dealers that posted no frame at all in the deal phase (known once it is closed). */
+  private readonly noDeal = new Set<number>();
   private state: State = "deal";
   private readonly assemblies = new Map<string, Assembly>();
   private readonly deals = new Map<number, AcceptedDeal>();
@@ -196,14 +238,27 @@ export class DkgSession {
     this.epoch = setup.epoch;
     this.threshold = setup.threshold;
     this.n = setup.identityKeys.length;
+    // An invalid identity key is public data that every participant decodes the same way: the
+    // member is absent (no share is encrypted to it; in a fresh DKG it cannot deal either).
     this.recipients = setup.identityKeys.map((k, i) => {
+      const index = i + 1;
       try {
-        return this.point(k, true, `identity key of member ${i + 1}`);
+        return this.point(k, true, `identity key of ${setup.recipientsAreDealers ? "member" : "new member"} ${index}`);
       } catch (e) {
-        if (e instanceof EncodingError) throw new DkgError(e.message);
-        throw e;
+        if (!(e instanceof EncodingError)) throw e;
+        this.badKeys.set(index, e.message);
+        if (setup.recipientsAreDealers) this.disqualify(index, `absent: ${e.message}`);
+        return undefined;
       }
     });
+  }
+
+  /**
+   * Members known to be absent so far: those with an invalid identity key from the start,
+   * dealers that posted nothing once the deal phase is closed (`complain()`).
+   */
+  get absent(): DkgAbsence[] {
+    return this.absentList();
   }
 
   /** The current phase: "deal", "complaint", "justification" or "done". */
@@ -222,13 +277,15 @@ export class DkgSession {
     const e = randomScalar(random);
     const ephemeralKey = encodeG1(mulBaseG1(e));
     const ciphertexts = this.recipients.map((X, j) =>
-      encryptShare(
-        e,
-        ephemeralKey,
-        { key: this.setup.identityKeys[j]!, point: X },
-        { epoch, dealer: dealer.index, recipient: j + 1 },
-        evaluatePolynomial(poly, j + 1),
-      ),
+      X === undefined
+        ? new Uint8Array(SHARE_CIPHERTEXT_LENGTH) // absent member: no share, a placeholder nobody reads
+        : encryptShare(
+            e,
+            ephemeralKey,
+            { key: this.setup.identityKeys[j]!, point: X },
+            { epoch, dealer: dealer.index, recipient: j + 1 },
+            evaluatePolynomial(poly, j + 1),
+          ),
     );
     const body = encodeDeal({ ephemeralKey, commitments: feldmanCommitments(poly), ciphertexts });
     this.polynomial = poly;
@@ -255,6 +312,8 @@ export class DkgSession {
     const fromDealer = frame.phase !== DkgPhase.Complaint;
     const count = fromDealer ? this.setup.dealerCount : this.n;
     if (from > count) return { status: "ignored", reason: `sender ${from} is not in the committee of ${count}` };
+    if (this.badKeys.has(from) && (!fromDealer || this.setup.recipientsAreDealers))
+      return { status: "ignored", reason: `member ${from} is absent: its identity key is invalid, so it holds no share and takes no part` };
     if (STATE_RANK[this.state] > STATE_RANK[PHASE_ORDER[frame.phase]])
       return { status: "ignored", reason: `late: the ${PHASE_ORDER[frame.phase]} phase is closed` };
     if (fromDealer && this.faults.has(from)) return { status: "ignored", reason: `dealer ${from} is already disqualified` };
@@ -292,6 +351,7 @@ export class DkgSession {
     for (let d = 1; d <= this.setup.dealerCount; d++) {
       if (this.faults.has(d) || this.deals.has(d)) continue;
       const a = this.assemblies.get(`${DkgPhase.Deal}:${d}`);
+      if (!a) this.noDeal.add(d);
       this.disqualify(d, a ? `deal incomplete: ${a.received} of ${a.chunks} frames posted` : "posted no deal");
     }
     const me = this.setup.recipient;
@@ -370,13 +430,16 @@ export class DkgSession {
 
   private computeResult(): DkgResult {
     const { previous, minQualified, threshold: t } = this.setup;
+    const holders = this.n - this.badKeys.size;
+    if (holders < t)
+      throw this.failure(
+        `only ${holders} of ${this.n} members have a valid identity key, threshold ${t} needs ${t} share holders`,
+        "the members with an invalid identity key must register a valid one (or be replaced) before it is run again",
+      );
     for (;;) {
       const qualified = [...this.deals.keys()].filter((d) => !this.faults.has(d)).sort((a, b) => a - b);
       if (qualified.length < minQualified)
-        throw new DkgFailedError(
-          `DKG for epoch ${this.epoch} failed: ${qualified.length} dealers qualified, at least ${minQualified} are needed; run it again`,
-          this.faultList(),
-        );
+        throw this.failure(`${qualified.length} dealers qualified, at least ${minQualified} are needed`, "run it again");
       const weights = previous ? lagrangeAtZero(qualified) : qualified.map(() => 1n);
       const sums: G1Point[] = [];
       for (let k = 0; k < t; k++) {
@@ -399,8 +462,7 @@ export class DkgSession {
         if (!found) throw new DkgError("internal error: derived keys left the subgroup");
         continue;
       }
-      if (groupKey.is0() || shareKeys.some((p) => p.is0()))
-        throw new DkgFailedError(`DKG for epoch ${this.epoch} produced a degenerate key; run it again`, this.faultList());
+      if (groupKey.is0() || shareKeys.some((p) => p.is0())) throw this.failure("it produced a degenerate key", "run it again");
       if (previous && !groupKey.equals(previous.groupKey))
         throw new DkgError(
           "the previous epoch's share keys do not interpolate to its group key: check `previous` (wrong epoch's keys?)",
@@ -412,6 +474,7 @@ export class DkgSession {
         shareKeys: shareKeys.map(encodeG1),
         qualified,
         disqualified: this.faultList(),
+        absent: this.absentList(),
         ...this.ownShare(qualified, weights, shareKeys),
       };
     }
@@ -488,6 +551,30 @@ export class DkgSession {
 
   private faultList(): DkgFault[] {
     return [...this.faults].sort((a, b) => a[0] - b[0]).map(([dealer, reason]) => ({ dealer, reason }));
+  }
+
+  private absentList(): DkgAbsence[] {
+    const list: DkgAbsence[] = [
+      ...[...this.badKeys].map(([index, detail]) => ({ index, reason: "bad-identity-key" as const, detail })),
+      ...[...this.noDeal].map((index) => ({ index, reason: "no-deal" as const, detail: "posted no deal" })),
+    ];
+    return list.sort((a, b) => a.index - b.index || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  }
+
+  /** A DkgFailedError whose message names the absent members. */
+  private failure(what: string, advice: string): DkgFailedError {
+    const fresh = this.setup.recipientsAreDealers;
+    const absent = this.absentList();
+    const named = absent.map((a) =>
+      a.reason === "bad-identity-key"
+        ? `${fresh ? "member" : "new member"} ${a.index} (invalid identity key)`
+        : `${fresh ? "member" : "old member"} ${a.index} (posted no deal)`,
+    );
+    const message =
+      `${fresh ? "DKG" : "reshare"} for epoch ${this.epoch} failed: ${what}` +
+      (named.length > 0 ? `; absent: ${named.join(", ")}` : "") +
+      `; ${advice}`;
+    return new DkgFailedError(message, this.faultList(), absent);
   }
 
   private expectState(state: State, method: string) {

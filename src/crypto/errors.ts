@@ -3,6 +3,7 @@
  * it; none ever contains secret material (shares, keys, passwords, plaintexts).
  * @module
  */
+import type { DkgAbsence } from "./dkg.js";
 
 /** Base class: `instanceof DtsCryptoError` catches every error this library throws on purpose. */
 export class DtsCryptoError extends Error {
@@ -55,12 +56,17 @@ export class DkgError extends DtsCryptoError {}
 /** A DKG payload that cannot be parsed at all (not even a header), or one posted by the wrong sender. */
 export class DkgMessageError extends DtsCryptoError {}
 
-/** The DKG ended without enough qualified dealers; the epoch must run a new DKG. */
+/**
+ * The DKG ended without enough qualified dealers (or, in a reshare, without t new members
+ * able to hold a share); the epoch must run a new DKG.
+ */
 export class DkgFailedError extends DtsCryptoError {
   constructor(
     message: string,
-    /** Dealers that were disqualified, with the reason. */
+    /** Dealers that were left out, with the reason (absent dealers included). */
     readonly disqualified: { dealer: number; reason: string }[],
+    /** Members that were absent: an invalid identity key, or no deal (see `DkgResult.absent`). */
+    readonly absent: DkgAbsence[] = [],
   ) {
     super(message);
   }

@@ -45,6 +45,8 @@ export {
   type DkgConfig,
   type ReshareConfig,
   type DkgFault,
+  type DkgAbsence,
+  type DkgAbsenceReason,
   type DkgResult,
   type DkgReceipt,
   DkgSession,

@@ -242,8 +242,16 @@ describe("DKG with a dealer that breaks the public rules", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(DkgFailedError);
-    expect((error as Error).message).toBe("DKG for epoch 1 failed: 2 dealers qualified, at least 3 are needed; run it again");
+    expect((error as Error).message).toBe(
+      "DKG for epoch 1 failed: 2 dealers qualified, at least 3 are needed; " +
+        "absent: member 1 (posted no deal), member 2 (posted no deal), member 3 (posted no deal); run it again",
+    );
     expect((error as DkgFailedError).disqualified.map((d) => d.dealer)).toEqual([1, 2, 3]);
+    expect((error as DkgFailedError).absent.map((a) => [a.index, a.reason])).toEqual([
+      [1, "no-deal"],
+      [2, "no-deal"],
+      [3, "no-deal"],
+    ]);
   });
 });
 
@@ -296,9 +304,16 @@ describe("DKG participant input handling", () => {
     expect(
       () => new DkgParticipant({ epoch: 1, threshold: 3, identityKeys, self: { index: 2, identitySecret: identities[0]!.secretKey } }),
     ).toThrow("the identity secret does not match the identity key of member 2");
+    // Another member's invalid identity key is not a configuration error (that member is absent),
+    // but this participant's own key must be its own.
     const broken = [...identityKeys];
     broken[2] = new Uint8Array(48);
-    expect(() => new DkgParticipant({ epoch: 1, threshold: 3, identityKeys: broken })).toThrow(/identity key of member 3/);
+    expect(new DkgParticipant({ epoch: 1, threshold: 3, identityKeys: broken }).absent).toEqual([
+      { index: 3, reason: "bad-identity-key", detail: "identity key of member 3 is not in compressed form (flag bit 0x80 of the first byte is clear)" },
+    ]);
+    expect(
+      () => new DkgParticipant({ epoch: 1, threshold: 3, identityKeys: broken, self: { index: 3, identitySecret: identities[2]!.secretKey } }),
+    ).toThrow("the identity secret does not match the identity key of member 3");
   });
 });
 
