@@ -210,6 +210,7 @@ export class DevnetNode {
       let budget = this.chain.stxBalance(origin);
       const queue: Pending[] = [];
       for (const r of rs) {
+        if (r.nonce < next) continue;
         if (r.nonce !== next) break;
         const p = r.tx.payload;
         const cost = r.fee + (p.payloadType === PayloadType.TokenTransfer ? p.amount : 0n);
@@ -266,6 +267,14 @@ export class DevnetNode {
       }
       summary.txs.push({ txId: r.txId, status: outcome.status, summary: describe(r) });
     });
+    // A transaction that replaced one of these by fee while the block was being mined now
+    // has a spent nonce: it can never be mined.
+    for (const r of [...this.pending.values()]) {
+      if (r.nonce >= (this.confirmedNonce.get(r.origin) ?? 0n)) continue;
+      const winner = selected.find((m) => m.origin === r.origin && m.nonce === r.nonce);
+      this.pending.delete(r.txId);
+      this.dropped.set(r.txId, { record: r, by: winner?.txId ?? "" });
+    }
     this.onBlock(summary);
   }
 

@@ -334,6 +334,26 @@ describe("devnet node with the contract deployed", () => {
     expect(cvToString(await signerInfo())).toContain(`(public-key 0x${Buffer.from(publicKeyOf(0x5eed_1234n)).toString("hex")})`);
   });
 
+  it("replaces a pending transaction by a higher fee, and refuses a same-fee conflict", async () => {
+    const wallet6 = await keyOf(devnet.accounts.find((a) => a.name === "wallet_6")!);
+    const send = (amount: bigint, fee: bigint) => makeSTXTokenTransfer({ recipient: wallet1.address, amount, senderKey: wallet6.key, fee, nonce: 0n, network: c.network });
+    const first = await send(100n, 1_000n);
+    const same = await send(200n, 1_000n);
+    const higher = await send(300n, 5_000n);
+    txidOf(await broadcastTransaction({ transaction: first, network: c.network }));
+    expect(await broadcastTransaction({ transaction: same, network: c.network })).toMatchObject({ reason: "ConflictingNonceInMempool", txid: same.txid() });
+    txidOf(await broadcastTransaction({ transaction: higher, network: c.network }));
+    const replaced = await tx("dropped_replace_by_fee", first.txid());
+    expect("replaced_by_tx_id" in replaced && replaced.replaced_by_tx_id).toBe(`0x${higher.txid()}`);
+    await mine(devnet, {});
+    const landed = await minedTx("success", higher.txid());
+    if (landed.tx_type !== "token_transfer") throw new Error("not a transfer");
+    expect(landed.token_transfer.amount).toBe("300");
+    const notFound = await c.hiro.GET("/extended/v1/tx/{tx_id}", { params: { path: { tx_id: same.txid() } } });
+    expect(notFound.response.status).toBe(404);
+    expect(notFound.error).toMatchObject({ error: "could not find transaction by ID" });
+  });
+
   it("advances Stacks and Bitcoin blocks separately on demand", async () => {
     const status = async () => (await c.hiro.GET("/extended")).data!.chain_tip!;
     const before = await status();
