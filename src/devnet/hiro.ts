@@ -324,7 +324,7 @@ export function mempoolJson(r: PendingRecord): MempoolTransaction {
     replaced_by_tx_id: null,
     receipt_time: r.receiptTime,
     receipt_time_iso: new Date(r.receiptTime * 1000).toISOString(),
-  } as MempoolTransaction;
+  };
 }
 
 export function blockHash(height: number, kind: "stacks" | "burn" = "stacks"): string {
@@ -361,7 +361,7 @@ export function minedJson(r: MinedRecord): Transaction {
     execution_cost_write_length: 0,
     vm_error: r.outcome.vmError,
     events: r.hiroEvents,
-  } as Transaction;
+  };
 }
 
 /** A Clarity type name for a value, as the Hiro API writes it in function_args. */

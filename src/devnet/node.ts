@@ -22,6 +22,7 @@ import {
   minedJson,
   originAddress,
   postConditionsHold,
+  type ContractEventsPage,
   type HiroEvent,
   type MinedRecord,
   type NoncesResponse,
@@ -305,7 +306,7 @@ export class DevnetNode {
   }
 
   /** Newest first, as the Hiro API orders them; each entry also carries its block_height. */
-  contractEvents(contractId: string, limit: number, offset: number) {
+  contractEvents(contractId: string, limit: number, offset: number): ContractEventsPage & { results: { block_height: number }[] } {
     const all = this.contractLogs.get(contractId) ?? [];
     const newestFirst = all.slice().reverse();
     return {
