@@ -58,23 +58,28 @@ export class DevnetChain {
   private constructor(
     private simnetInstance: Simnet,
     private readonly options: ChainOptions,
-    private readonly tempDir: string | null,
+    private readonly projectDir: string,
     readonly accounts: DevnetAccountInfo[],
   ) {}
 
   static async open(options: ChainOptions): Promise<DevnetChain> {
     const manifest = resolve(options.manifest);
     const accounts = readAccounts(manifest);
-    let tempDir: string | null = null;
-    if (!options.deployContract) tempDir = emptyProject(manifest);
-    const simnet = await openSimnet(options.deployContract ? manifest : join(tempDir!, "Clarinet.toml"), !options.deployContract);
+    const projectDir = snapshotProject(manifest, options.deployContract);
+    let simnet: Simnet;
+    try {
+      simnet = await openSimnet(join(projectDir, "Clarinet.toml"), !options.deployContract);
+    } catch (e) {
+      rmSync(projectDir, { recursive: true, force: true });
+      throw e;
+    }
     const addresses = simnet.getAccounts();
     const withAddresses = accounts.map((a) => {
       const address = addresses.get(a.name);
       if (!address) throw new Error(`account ${a.name} of settings/Devnet.toml is unknown to the simnet`);
       return { ...a, address };
     });
-    return new DevnetChain(simnet, { ...options, manifest }, tempDir, withAddresses);
+    return new DevnetChain(simnet, { ...options, manifest }, projectDir, withAddresses);
   }
 
   get simnet(): Simnet {
@@ -188,7 +193,7 @@ export class DevnetChain {
   }
 
   async close(): Promise<void> {
-    if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
+    rmSync(this.projectDir, { recursive: true, force: true });
   }
 
   private logEmpty(kind: "stacks" | "burn", count: number): void {
@@ -199,8 +204,7 @@ export class DevnetChain {
 
   /** A fresh simnet with every block mined so far replayed. */
   private async rebuild(): Promise<void> {
-    const manifest = this.options.deployContract ? this.options.manifest : join(this.tempDir!, "Clarinet.toml");
-    const simnet = await openSimnet(manifest, !this.options.deployContract);
+    const simnet = await openSimnet(join(this.projectDir, "Clarinet.toml"), !this.options.deployContract);
     quietly(() => {
       for (const op of this.ops) {
         if (op.kind === "block") simnet.mineBlock(op.txs);
@@ -225,15 +229,38 @@ async function openSimnet(manifest: string, setEpoch: boolean): Promise<Simnet> 
 }
 
 /**
- * A temporary Clarinet project with the same accounts and no contracts: the SDK deploys
- * every contract of a manifest, so a manifest without `dts` is the way to a simnet without it.
+ * A snapshot of the project in a temporary directory, taken when the node starts: the
+ * manifest, settings/Devnet.toml and the contract files it lists. The simnet reads only the
+ * snapshot, so editing the contracts while the node runs cannot change a replay, and the
+ * SDK's generated deployment plan stays out of the project. Without `withContracts` the
+ * manifest lists no contract: the SDK deploys every contract of a manifest, so a manifest
+ * without `dts` is the way to a simnet without it.
  */
-function emptyProject(manifest: string): string {
+function snapshotProject(manifest: string, withContracts: boolean): string {
+  const root = dirname(manifest);
   const dir = mkdtempSync(join(tmpdir(), "dts-devnet-"));
-  mkdirSync(join(dir, "settings"));
-  copyFileSync(join(dirname(manifest), "settings", "Devnet.toml"), join(dir, "settings", "Devnet.toml"));
-  writeFileSync(join(dir, "Clarinet.toml"), '[project]\nname = "dts-devnet"\nrequirements = []\ntelemetry = false\n\n[contracts]\n');
-  return dir;
+  try {
+    mkdirSync(join(dir, "settings"));
+    copyFileSync(join(root, "settings", "Devnet.toml"), join(dir, "settings", "Devnet.toml"));
+    if (!withContracts) {
+      writeFileSync(join(dir, "Clarinet.toml"), '[project]\nname = "dts-devnet"\nrequirements = []\ntelemetry = false\n\n[contracts]\n');
+      return dir;
+    }
+    const text = readFileSync(manifest, "utf8");
+    const parsed = parseToml(text) as { contracts?: Record<string, { path?: string }> };
+    for (const [name, c] of Object.entries(parsed.contracts ?? {})) {
+      if (typeof c.path !== "string") throw new Error(`${manifest}: contract ${name} has no path`);
+      const target = resolve(dir, c.path);
+      if (!target.startsWith(`${dir}/`)) throw new Error(`${manifest}: contract ${name} lies outside the project (${c.path})`);
+      mkdirSync(dirname(target), { recursive: true });
+      copyFileSync(resolve(root, c.path), target);
+    }
+    writeFileSync(join(dir, "Clarinet.toml"), text);
+    return dir;
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 function readAccounts(manifest: string): DevnetAccountInfo[] {
