@@ -366,3 +366,17 @@ export function settleFee(messageHash: Uint8Array, caller: string = deployer) {
   expect(res.result.type).toBe("ok");
   return res;
 }
+
+/** `towers` (a supermajority) report the same measurement of `signer` through update-metrics,
+ *  in a fresh interval if the first of them already reported on it in this one. Every report
+ *  but the last leaves the reputation as it was; returns the last call, which applies it. */
+export function agreeMetrics(towers: string[], signer: string, speed: number | bigint, uptime: number | bigint, accuracy: number | bigint) {
+  const reportInterval = config()["report-interval"] as bigint;
+  const interval = decode(read("get-current-interval")) as bigint;
+  const reported = read("get-watchtower-report", [Cl.principal(towers[0]), Cl.principal(signer), Cl.uint(interval)]);
+  if (reported.type !== "none") mineBurnBlocks(reportInterval - (burnNow() % reportInterval));
+  const current = (decode(read("get-reputation", [Cl.principal(signer)])) as { ok: bigint }).ok;
+  const results = reportMetrics(towers, signer, speed, uptime, accuracy);
+  results.slice(0, -1).forEach((r) => expect(r.result).toBeOk(Cl.uint(current)));
+  return results[results.length - 1];
+}

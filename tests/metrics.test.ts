@@ -13,6 +13,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
   activeEpoch,
+  agreeMetrics,
   call,
   contractPrincipal,
   decode,
@@ -65,17 +66,9 @@ function towers(): string[] {
 
 const currentInterval = () => decode(read("get-current-interval")) as bigint;
 
-/** The three watchtowers report the same measurement of `signer` (starting a new interval if
- *  they already reported on it in this one). The first two reports change nothing and return
- *  the current reputation; returns the third call, which applies the measurement. */
-function agreed(signer: string, speed: bigint, uptime: bigint, accuracy: bigint) {
-  const all = towers();
-  const reported = read("get-watchtower-report", [Cl.principal(all[0]), Cl.principal(signer), Cl.uint(currentInterval())]);
-  if (reported.type !== "none") mineBurnBlocks(REPORT_INTERVAL - (burnNow() % REPORT_INTERVAL));
-  const current = decode(read("get-reputation", [Cl.principal(signer)])) as { ok: bigint };
-  for (const tower of all.slice(0, 2)) expect(update(signer, speed, uptime, accuracy, tower).result).toBeOk(Cl.uint(current.ok));
-  return update(signer, speed, uptime, accuracy, all[2]);
-}
+/** The three watchtowers agree on a measurement of `signer` (agreeMetrics); returns the
+ *  third call, which applies it. */
+const agreed = (signer: string, speed: bigint, uptime: bigint, accuracy: bigint) => agreeMetrics(towers(), signer, speed, uptime, accuracy);
 
 const reputation = (who: string) => decode(read("get-reputation", [Cl.principal(who)]));
 

@@ -6,18 +6,23 @@
 //   reputation  = base - min(base, penalty)                         (0..10000)
 // A new signer registers at the neutral 5000 (its default metrics score 10000 - 5000); any
 // fault before its first partial lowers it. Committees take only signers with reputation >=
-// min-reputation (2000).
-import { afterEach, describe, expect, it } from "vitest";
+// min-reputation (2000). Measured metrics come only from evidence: the signer's own partials,
+// missed signatures, confirmed invalid partials, and watchtower reports a supermajority agreed
+// on (update-metrics by three watchtowers here).
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
   activeEpoch,
+  agreeMetrics,
   call,
   decode,
   deployer,
   expectBalancedBooks,
   initialize,
+  freshWatchtowers,
   messageHashOf,
-  nextCallAt,
+  mineBurnNowTo,
+  nextCallAtStacks,
   partialSign,
   printed,
   read,
@@ -46,9 +51,20 @@ function sign(committee: string[], message: Uint8Array, index: number) {
   return call("submit-partial-signature", [Cl.buffer(message), Cl.buffer(signature)], committee[index - 1]);
 }
 
-/** The owner's direct measurement; returns the recomputed reputation. */
+/** Three active watchtowers (the supermajority of three), registered once per test. */
+let towerList: string[] = [];
+beforeEach(() => {
+  towerList = [];
+});
+function towers(): string[] {
+  if (towerList.length === 0) towerList = freshWatchtowers(3, "reputation-tower");
+  return towerList;
+}
+
+/** A measurement the watchtower supermajority agrees on (three identical reports set it
+ *  exactly); returns the recomputed reputation. */
 function setMetrics(signer: string, speed: number, uptime: number, accuracy: number) {
-  const { result } = call("update-metrics", [Cl.principal(signer), Cl.uint(speed), Cl.uint(uptime), Cl.uint(accuracy)], deployer);
+  const { result } = agreeMetrics(towers(), signer, speed, uptime, accuracy);
   return (decode(result) as { ok: bigint }).ok;
 }
 
@@ -93,7 +109,7 @@ describe("compute-reputation", () => {
     const committee = activeEpoch(wallets.slice(0, 5), keys);
     const member = committee[0];
     const first = request("first");
-    nextCallAt(BigInt(simnet.blockHeight) + 4n); // 4 blocks after the request
+    nextCallAtStacks(BigInt(simnet.blockHeight) + 4n); // 4 blocks after the request
     const { events } = sign(committee, first.message, 1);
     expect(printed(events, "metrics-updated")).toMatchObject({ signer: member, "reputation-score": 8500n });
     expect(signerInfo(member)).toMatchObject({
@@ -102,7 +118,7 @@ describe("compute-reputation", () => {
     });
 
     const second = request("second");
-    nextCallAt(BigInt(simnet.blockHeight) + 8n); // 8 blocks after: (3 * 4 + 8) / 4 = 5
+    nextCallAtStacks(BigInt(simnet.blockHeight) + 8n); // 8 blocks after: (3 * 4 + 8) / 4 = 5
     sign(committee, second.message, 1);
     expect(signerInfo(member)!["performance-metrics"]["signing-speed"]).toBe(5n);
     // 4000 + 4000 + 20 * (100 / 5)
@@ -117,7 +133,7 @@ describe("compute-reputation", () => {
     expect(reputation(member)).toEqual({ ok: 10_000n });
 
     const missed = [request("missed-1"), request("missed-2")];
-    nextCallAt(missed[1].deadline + 1n);
+    nextCallAtStacks(missed[1].deadline + 1n);
     // first miss: uptime 90; 3600 + 4000 + 2000 - 1500
     expect(call("penalize-missed-signature", [Cl.buffer(missed[0].message), Cl.principal(member)], notifier).result).toBeOk(expect.anything());
     expect(reputation(member)).toEqual({ ok: 8100n });
@@ -141,11 +157,7 @@ describe("compute-reputation: no track record yet (total-signatures 0)", () => {
     expect(reputation(wallets[0])).toEqual({ ok: 5000n });
     // Re-measuring the registration defaults (speed 0, uptime 100, accuracy 100) changes nothing:
     // 40 * 100 + 40 * 100 + 20 * 100 = 10000, - 5000 = 5000.
-    const { result, events } = call(
-      "update-metrics",
-      [Cl.principal(wallets[0]), Cl.uint(0), Cl.uint(100), Cl.uint(100)],
-      deployer,
-    );
+    const { result, events } = agreeMetrics(towers(), wallets[0], 0, 100, 100);
     expect(result).toBeOk(Cl.uint(5000));
     expect(printed(events, "metrics-updated")).toMatchObject({ signer: wallets[0], "reputation-score": 5000n });
     expect(signerInfo(wallets[0])).toMatchObject({
@@ -170,7 +182,7 @@ describe("compute-reputation: no track record yet (total-signatures 0)", () => {
     const member = committee[4];
     expect(signerInfo(member)).toMatchObject({ "reputation-score": 5000n, "performance-metrics": { "total-signatures": 0n } });
     const missed = request("missed by a new member");
-    nextCallAt(missed.deadline + 1n);
+    nextCallAtStacks(missed.deadline + 1n);
     const { result, events } = call("penalize-missed-signature", [Cl.buffer(missed.message), Cl.principal(member)], notifier);
     expect(result).toBeOk(Cl.uint(1_000_000)); // 1% of 100 STX
     // uptime 100 - 10: 40 * 90 + 40 * 100 + 20 * 100 = 9600, - 1500 (one slash) - 5000 = 3100
@@ -189,7 +201,7 @@ describe("compute-reputation: no track record yet (total-signatures 0)", () => {
     // 40 * 90 + 40 * 100 + 20 * (100 / 2) = 3600 + 4000 + 1000 = 8600, - 5000 = 3600
     expect(setMetrics(member, 2, 90, 100)).toBe(3600n);
     const first = request("first partial");
-    nextCallAt(BigInt(simnet.blockHeight) + 2n); // 2 blocks after the request: speed 2 again
+    nextCallAtStacks(BigInt(simnet.blockHeight) + 2n); // 2 blocks after the request: speed 2 again
     const { result, events } = sign(committee, first.message, 1);
     expect(result).toBeOk(Cl.uint(1));
     // Same metrics (speed 2, uptime 90, accuracy 1 * 100 / 1), nothing withheld: 8600
@@ -235,7 +247,7 @@ describe("rotate-signers", () => {
     expect(reputation(target)).toEqual({ ok: 10_000n });
 
     const missed = [1, 2, 3, 4, 5].map((i) => request(`missed-${i}`));
-    nextCallAt(missed[4].deadline + 1n);
+    nextCallAtStacks(missed[4].deadline + 1n);
     const expected = [8100n, 6200n, 4300n, 2400n, 500n]; // 10000 - 1900 per miss (400 uptime + 1500 slash)
     missed.forEach(({ message }, i) => {
       expect(call("penalize-missed-signature", [Cl.buffer(message), Cl.principal(target)], notifier).result).toBeOk(expect.anything());
@@ -246,7 +258,7 @@ describe("rotate-signers", () => {
     expect(info.exiting).toBe(false);
 
     const lastRotation = (decode(read("get-network-state")) as Record<string, any>)["last-rotation"] as bigint;
-    nextCallAt(lastRotation + 144n);
+    mineBurnNowTo(lastRotation + 144n); // rotation-period counts Bitcoin blocks
     const { result, events } = call("rotate-signers", [], notifier);
     expect(result).toBeOk(Cl.uint(2));
     const next = (decode(read("get-epoch", [Cl.uint(2)])) as Record<string, any>).committee as string[];
