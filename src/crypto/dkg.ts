@@ -313,7 +313,10 @@ export class DkgSession {
     const count = fromDealer ? this.setup.dealerCount : this.n;
     if (from > count) return { status: "ignored", reason: `sender ${from} is not in the committee of ${count}` };
     if (this.badKeys.has(from) && (!fromDealer || this.setup.recipientsAreDealers))
-      return { status: "ignored", reason: `member ${from} is absent: its identity key is invalid, so it holds no share and takes no part` };
+      return {
+        status: "ignored",
+        reason: `${this.setup.recipientsAreDealers ? "member" : "new member"} ${from} is absent: its identity key is invalid, so it holds no share and takes no part`,
+      };
     if (STATE_RANK[this.state] > STATE_RANK[PHASE_ORDER[frame.phase]])
       return { status: "ignored", reason: `late: the ${PHASE_ORDER[frame.phase]} phase is closed` };
     if (fromDealer && this.faults.has(from)) return { status: "ignored", reason: `dealer ${from} is already disqualified` };

@@ -13,6 +13,7 @@ import {
   DkgFailedError,
   DkgParticipant,
   DkgPhase,
+  ReshareParticipant,
   SHARE_CIPHERTEXT_LENGTH,
   combinePartials,
   decodeDeal,
@@ -287,6 +288,60 @@ describe("a reshare with absent members", () => {
       [4, "no-deal"],
       [5, "no-deal"],
     ]);
+  });
+
+  it("participant API: a complaint from a new member with an invalid key is ignored", () => {
+    const identityKeys = next.map((id, i) => (i === 1 ? X_NOT_BELOW_P : id.publicKey));
+    const previous = { threshold: old.threshold, groupKey: old.groupKey, shareKeys: old.shareKeys };
+    const dealer = new ReshareParticipant({ epoch: 2, threshold: 3, identityKeys, previous, dealer: old.shares[0]!, random });
+    const recipient = new ReshareParticipant({ epoch: 2, threshold: 3, identityKeys, previous, recipient: { index: 3, identitySecret: next[2]!.secretKey } });
+    const [deal] = dealer.deal();
+    expect(decodeDeal(decodeDkgFrame(deal!).fragment).ciphertexts[1]).toEqual(new Uint8Array(SHARE_CIPHERTEXT_LENGTH));
+    const complaint = encodeDkgFrames(DkgPhase.Complaint, 2, 2, encodeComplaint([1]))[0]!;
+    for (const p of [dealer, recipient]) {
+      expect(p.receive(1, deal!)).toEqual({ status: "accepted" });
+      expect(p.receive(2, complaint)).toEqual({
+        status: "ignored",
+        reason: "new member 2 is absent: its identity key is invalid, so it holds no share and takes no part",
+      });
+      // Old member 2 (a dealer index, not new member 2) is not affected by new member 2's key.
+      expect(p.absent).toEqual([{ index: 2, reason: "bad-identity-key", detail: "identity key of new member 2 has an x coordinate that is not a field element (>= p)" }]);
+    }
+    expect(recipient.complain()).toEqual([]); // its share from dealer 1 verified
+    expect(dealer.complain()).toEqual([]);
+    expect(recipient.absent.map((a) => [a.index, a.reason])).toEqual([
+      [2, "bad-identity-key"],
+      [2, "no-deal"],
+      [3, "no-deal"],
+      [4, "no-deal"],
+      [5, "no-deal"],
+    ]);
+    expect(dealer.justify()).toEqual([]); // the ignored complaint asks for nothing
+  });
+
+  it("property: up to n - t silent old members and up to n - t new members with invalid keys", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 5 }), { maxLength: 2 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: 5 }), { maxLength: 2 }),
+        fc.integer({ min: 0, max: BAD_KEYS.length - 1 }),
+        (silent, badMembers, kind) => {
+          const registeredKeys = new Map(badMembers.map((i) => [i, BAD_KEYS[kind]!.key()] as [number, Uint8Array]));
+          const r = runLocalReshare({ previous: old, n: 5, t: 3, identities: next, random, registeredKeys, silent });
+          expect(r.groupKey).toEqual(old.groupKey);
+          expectAgreement(r, 10);
+          const expected = [
+            ...silent.map((i) => [i, "no-deal"]),
+            ...badMembers.map((i) => [i, "bad-identity-key"]),
+          ].sort((a, b) => (a[0] as number) - (b[0] as number) || String(a[1]).localeCompare(String(b[1])));
+          expect(r.absent.map((a) => [a.index, a.reason])).toEqual(expected);
+          expect(r.qualified).toEqual([1, 2, 3, 4, 5].filter((i) => !silent.includes(i)));
+          expect(r.shares.map((s) => s.index)).toEqual([1, 2, 3, 4, 5].filter((i) => !badMembers.includes(i)));
+          expect(combinePartials(r.shares.slice(0, 3).map((s) => partialSign(s, mh)))).toEqual(oldSignature);
+        },
+      ),
+      { numRuns: 6, seed: 11 },
+    );
   });
 
   it("fails when fewer than the new threshold of new members have a valid key", () => {
