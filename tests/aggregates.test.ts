@@ -43,7 +43,6 @@ afterEach(() => expectBalancedBooks());
 
 const ERR_PAUSED = 113;
 const ERR_UNKNOWN_REQUEST = 121;
-const ERR_ALREADY_FINALIZED = 125;
 const ERR_NOT_WATCHTOWER = 132;
 const ERR_ALREADY_REPORTED = 133;
 const ERR_DEADLINE_NOT_REACHED = 134;

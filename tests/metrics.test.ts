@@ -18,7 +18,6 @@ import {
   contractPrincipal,
   decode,
   deployer,
-  burnNow,
   expectBalancedBooks,
   freshWatchtowers,
   initialize,
@@ -46,7 +45,6 @@ const ERR_NOT_REGISTERED = 114;
 
 const keys = thresholdKeys(3, 5, "metrics");
 
-const REPORT_INTERVAL = 144n;
 
 const update = (signer: string, speed: bigint, uptime: bigint, accuracy: bigint, sender = deployer) =>
   call("update-metrics", [Cl.principal(signer), Cl.uint(speed), Cl.uint(uptime), Cl.uint(accuracy)], sender);

@@ -16,7 +16,6 @@ import {
   agreeMetrics,
   call,
   decode,
-  deployer,
   expectBalancedBooks,
   initialize,
   freshWatchtowers,
