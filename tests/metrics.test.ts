@@ -360,9 +360,9 @@ describe("get-signer-info stake-duration", () => {
     const registeredAt = signerInfo(wallets[0])!["registered-at"] as bigint;
     expect(registeredAt).toBe(BigInt(simnet.blockHeight));
     expect(signerInfo(wallets[0])!["performance-metrics"]["stake-duration"]).toBe(0n);
-    simnet.mineEmptyBlocks(10);
+    mineStacksBlocks(10); // stake-duration counts Stacks blocks
     expect(signerInfo(wallets[0])!["performance-metrics"]["stake-duration"]).toBe(10n);
-    simnet.mineEmptyBlocks(90);
+    mineStacksBlocks(90);
     expect(signerInfo(wallets[0])!["performance-metrics"]["stake-duration"]).toBe(100n);
     // Adding stake does not restart it.
     expect(call("increase-stake", [Cl.uint(1_000_000)], wallets[0]).result).toBeOk(Cl.uint(101_000_000));

@@ -528,6 +528,52 @@ describe("expire-claim", () => {
     expect(claim(towerC, message, 1).result).toBeErr(Cl.uint(145));
   });
 
+  it("deactivates a watchtower whose bond falls below half of watchtower-bond, even at accuracy-score 50", () => {
+    setup();
+    // Seven claims by tower A alone, none ever confirmed.
+    const first = request("half bond 1");
+    const second = request("half bond 2");
+    [1, 2, 3, 4, 5].forEach((i) => sign(first, i));
+    [1, 2].forEach((i) => sign(second, i));
+    const pairs: [Uint8Array, number][] = [[first, 1], [first, 2], [first, 3], [first, 4], [first, 5], [second, 1], [second, 2]];
+    for (const [message, index] of pairs) expect(claim(towerA, message, index).result).toBeOk(Cl.bool(false));
+    mineBurnBlocks(CLAIM_WINDOW + 1n);
+    let bond = BOND;
+    const expireNext = (pair: [Uint8Array, number]) => {
+      const forfeit = bond / 10n;
+      const done = expire(pair[0], pair[1]);
+      expect(done.result).toBeOk(Cl.uint(forfeit));
+      bond -= forfeit;
+      return done;
+    };
+    // Three expire: accuracy 70.
+    pairs.slice(0, 3).forEach(expireNext);
+    expect(watchtower(towerA)).toMatchObject({ "accuracy-score": 70n, bond: 72_900_000n, "is-active": true });
+    // Four confirmed claims (+5 each) bring it back to 90.
+    const fresh = request("half bond confirmed");
+    [1, 2, 3, 4].forEach((i) => sign(fresh, i, 7n + BigInt(i)));
+    [1, 2, 3, 4].forEach((i) => confirm(fresh, i));
+    expect(watchtower(towerA)).toMatchObject({ "accuracy-score": 90n, bond: 72_900_000n, "is-active": true });
+    // Three more expire: accuracy 60, bond 53.1441 STX (still at least half of 100 STX).
+    pairs.slice(3, 6).forEach(expireNext);
+    expect(watchtower(towerA)).toMatchObject({ "accuracy-score": 60n, bond: 53_144_100n, "is-active": true });
+    expect(activeWatchtowers()).toBe(4n);
+    // The seventh: accuracy 50 (at the floor, not below) but the bond falls to 47.82969 STX.
+    const { events } = expireNext(pairs[6]);
+    expect(bond).toBe(47_829_690n);
+    expect(printed(events, "watchtower-deactivated")).toEqual({
+      topic: "watchtower-deactivated",
+      watchtower: towerA,
+      "accuracy-score": 50n,
+      bond,
+      forfeited: 5_314_410n,
+      "is-active": false,
+    });
+    expect(watchtower(towerA)).toMatchObject({ "accuracy-score": 50n, bond, "is-active": false, "release-at": BigInt(simnet.burnBlockHeight) + 2016n });
+    expect(activeWatchtowers()).toBe(3n);
+    expect(claim(towerA, fresh, 5).result).toBeErr(Cl.uint(132));
+  });
+
   it("deactivates a watchtower whose accuracy-score falls below 50 and frees its slot at once; it can no longer report", () => {
     setup();
     const first = request("deactivate-1");
