@@ -458,4 +458,19 @@ describe("the pause clocks: paused blocks never count", () => {
     expect(call("report-invalid-signature", [Cl.buffer(hash), Cl.principal(committee[0])], towers[1]).result).toBeErr(Cl.uint(145));
     expectBalancedBooks();
   });
+  it("report intervals and rotation periods (burn-now) do not run while paused", () => {
+    signingNetwork();
+    const interval = decode(read("get-current-interval")) as bigint;
+    const lastRotation = (decode(read("get-network-state")) as Record<string, bigint>)["last-rotation"];
+    expect(lastRotation).toBe(burnNow());
+    pause();
+    mineBurnBlocks(300); // more than a report interval and a rotation period (144 each)
+    expect(unpause().result).toBeOk(Cl.bool(true));
+    expect(burnNow()).toBe(lastRotation);
+    expect(decode(read("get-current-interval"))).toBe(interval);
+    expect(call("rotate-signers", [], wallets[11]).result).toBeErr(Cl.uint(129)); // ERR-ROTATION-NOT-DUE
+    mineBurnBlocks(144);
+    expect(decode(read("get-current-interval"))).toBe((lastRotation + 144n) / 144n);
+    expect(call("rotate-signers", [], wallets[11]).result).toBeOk(Cl.uint(2));
+  });
 });
