@@ -109,7 +109,10 @@ export const AccountingDecoder = tupleResult({
 });
 export type Accounting = Decoded<typeof AccountingDecoder>;
 
-// Governance records (their getters join the table when the contract has them).
+export const RankingEntryDecoder = tupleResult({ signer: p, stake: u, reputation: u, seq: u, exiting: b, excludedFrom: u });
+export type RankingEntry = Decoded<typeof RankingEntryDecoder>;
+
+// Governance records.
 export const ProposalDecoder = tupleResult({
   proposer: p, kind: asciiResult(9), parameter: asciiResult(32), value: u, recipient: optionalResult(p),
   votesFor: u, votesAgainst: u, createdAt: u, endsAt: u, executed: b,
@@ -169,11 +172,14 @@ export const FUNCTIONS = {
   "get-treasury": ro([], u, "the treasury balance"),
   "get-accounting": ro([], AccountingDecoder, "the contract's STX by purpose"),
   // --- epochs and keys
-  "rotate-signers": pub([], u, "form the next committee (returns its epoch)"),
+  "rotate-signers": pub([arg("committee", list(principal, 32))], u, "propose the next committee, as get-ranking gives it (returns its epoch)"),
+  "cancel-epoch": pub([n("epoch")], listResult(p, 64), "cancel a forming epoch past its DKG timeout (returns the penalized)"),
   "post-dkg-message": pub([n("epoch"), n("phase"), arg("payload", buff(4096))], b, "broadcast a DKG frame"),
   "submit-epoch-key": pub([n("epoch"), g1("group-public-key"), arg("share-public-keys", list(buff(48, true), 32))], b, "vote for a DKG result (true once it activates)"),
   "get-epoch": ro([n("epoch")], optionalResult(EpochDecoder), "an epoch's committee and keys"),
   "get-current-epoch": ro([], u, "the epoch serving requests (0 = none)"),
+  "get-ranking": ro([], listResult(RankingEntryDecoder, 128), "every signer's rotation inputs"),
+  "get-seat-stake": ro([n("epoch"), who("signer")], optionalResult(u), "the stake that ranked a member, bonded while its epoch serves"),
   "get-member-index": ro([n("epoch"), who("signer")], optionalResult(u), "a member's 1-based share index"),
   "get-epoch-key-votes": ro([n("epoch"), arg("result", buff(32))], u, "votes for one DKG result"),
   // --- signing
@@ -202,6 +208,15 @@ export const FUNCTIONS = {
   "get-claim": ro([arg("message-hash", buff(32)), who("signer")], optionalResult(ClaimDecoder), "a claim against a partial"),
   "get-aggregate-claim": ro([arg("message-hash", buff(32)), arg("aggregate", buff(96))], optionalResult(AggregateClaimDecoder), "a claim against an aggregate"),
   "get-liveness-penalty": ro([arg("message-hash", buff(32)), who("signer")], optionalResult(u), "when a missed signature was penalized"),
+  // --- governance
+  "propose-parameter-change": pub([arg("parameter", ascii(32)), n("value")], u, "propose a parameter value (returns the proposal id)"),
+  "propose-treasury-spend": pub([n("amount"), who("recipient")], u, "propose paying from the treasury (returns the proposal id)"),
+  "propose-guardian": pub([who("new-guardian")], u, "propose a new guardian (returns the proposal id)"),
+  "vote-on-proposal": pub([n("proposal-id"), arg("support", bool)], u, "vote with your bonded stake (returns the weight)"),
+  "execute-proposal": pub([n("proposal-id")], b, "carry out a proposal after its vote"),
+  "get-proposal": ro([n("proposal-id")], optionalResult(ProposalDecoder), "a proposal and its tally"),
+  "get-proposal-vote": ro([n("proposal-id"), who("voter")], optionalResult(ProposalVoteDecoder), "one voter's vote"),
+  "get-proposal-count": ro([], u, "proposals made so far"),
   // --- emergency
   pause: pub([], b, "guardian: pause"),
   unpause: pub([], b, "guardian: unpause"),
@@ -223,7 +238,3 @@ export function functionSpec(name: string): FunctionSpec {
   if (!spec) throw new Error(`unknown contract function ${name}`);
   return spec;
 }
-
-// Keeps `ascii` and `bool` argument types at hand for governance entries (string-ascii
-// parameter names, support votes) without an unused-import error until they land.
-export const ARG_TYPES = { ascii, bool, uint, principal, buff, list };
