@@ -58,6 +58,11 @@ describe("the typed client on the simnet backend", () => {
     expect(await client.getSignerByKey(toHex(identity.publicKey))).toBe(wallet1);
     expect(await client.getSigners()).toEqual([wallet1]);
     expect(await client.getReputation(wallet1)).toBe(5000n);
+    const ranking = await client.getRanking();
+    expect(ranking).toHaveLength(1);
+    expect(ranking[0]).toMatchObject({ signer: wallet1, stake: MIN_STAKE, reputation: 5000n, exiting: false });
+    expect(await client.getProposalCount()).toBe(0n);
+    expect(await client.getProposal(1n)).toBeNull();
     const accounting = await client.getAccounting();
     expect(accounting.stakes).toBe(MIN_STAKE);
     expect(accounting.total).toBe(accounting.balance);
