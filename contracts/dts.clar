@@ -52,6 +52,13 @@
 (define-constant HASH-LEN u32)
 (define-constant FLAG-COMPRESSED u128)
 (define-constant FLAG-INFINITY u64)
+;; The BLS12-381 base field modulus p, big-endian: an encoded x must be below it.
+(define-constant FIELD-MODULUS 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab)
+(define-constant X-TOP-BITS u31)            ;; the low five bits of the first byte belong to x
+;; A serving committee whose successor has not activated this many rotation periods after
+;; it was formed (its rotation due one period in, then four more) may wind down.
+(define-constant WIND-DOWN-PERIODS u5)
+(define-constant NO-POSITION u1000)         ;; beyond any position in signer-list
 
 (define-constant ERR-UNAUTHORIZED (err u100))
 (define-constant ERR-INVALID-PARAMS (err u101))
@@ -89,10 +96,13 @@
 (define-constant ERR-ALREADY-REPORTED (err u133))
 (define-constant ERR-DEADLINE-NOT-REACHED (err u134))
 (define-constant ERR-NOT-PENALIZABLE (err u135))
-;; u136-u142 are reserved for governance: UNKNOWN-PROPOSAL, VOTING-CLOSED, VOTING-OPEN,
-;; (u139 ALREADY-VOTED is defined below), PROPOSAL-REJECTED, ALREADY-EXECUTED,
-;; UNKNOWN-PARAMETER.
+(define-constant ERR-UNKNOWN-PROPOSAL (err u136))
+(define-constant ERR-VOTING-CLOSED (err u137))
+(define-constant ERR-VOTING-OPEN (err u138))
 (define-constant ERR-ALREADY-VOTED (err u139))
+(define-constant ERR-PROPOSAL-REJECTED (err u140))
+(define-constant ERR-ALREADY-EXECUTED (err u141))
+(define-constant ERR-UNKNOWN-PARAMETER (err u142))
 (define-constant ERR-SIGNER-LIMIT (err u143))
 (define-constant ERR-WATCHTOWER-LIMIT (err u144))
 (define-constant ERR-CLAIM-EXPIRED (err u145))
@@ -103,6 +113,7 @@
 (define-constant ERR-NOT-FINALIZED (err u150))
 (define-constant ERR-FEE-SETTLED (err u151))
 (define-constant ERR-NOT-PAUSED (err u152))
+(define-constant ERR-INVALID-COMMITTEE (err u153))
 
 ;; ---------------------------------------------------------------------------------------
 ;; Configuration
@@ -137,6 +148,32 @@
 (define-constant DEFAULT-QUORUM-BPS u2000)
 (define-constant DEFAULT-CLAIM-WINDOW u144)          ;; Bitcoin blocks (a day) to contest a partial or aggregate
 (define-constant DEFAULT-REPORT-INTERVAL u144)       ;; Bitcoin blocks per watchtower reporting interval
+(define-constant DEFAULT-DKG-TIMEOUT u144)           ;; Bitcoin blocks a forming epoch has to agree on a key
+
+;; Bounds of every parameter governance may set (relations between them are checked in
+;; `valid-config`). Periods: 52560 Bitcoin blocks is about a year.
+(define-map param-bounds (string-ascii 32) {min: uint, max: uint})
+(map-set param-bounds "min-stake" {min: u1, max: u1000000000000000})
+(map-set param-bounds "required-signers" {min: u1, max: MAX-COMMITTEE})
+(map-set param-bounds "total-signers" {min: u1, max: MAX-COMMITTEE})
+(map-set param-bounds "rotation-period" {min: u1, max: u52560})
+(map-set param-bounds "signature-threshold" {min: u1, max: MAX-COMMITTEE})
+(map-set param-bounds "signing-timeout" {min: u6, max: u10000})
+(map-set param-bounds "unbonding-period" {min: u2, max: u52560})
+(map-set param-bounds "watchtower-bond" {min: u1, max: u1000000000000000})
+(map-set param-bounds "watchtower-quorum" {min: u1, max: MAX-WATCHTOWERS})
+(map-set param-bounds "slash-invalid-bps" {min: u0, max: BPS})
+(map-set param-bounds "slash-liveness-bps" {min: u0, max: u5000})
+(map-set param-bounds "notifier-reward-bps" {min: u0, max: BPS})
+(map-set param-bounds "min-reputation" {min: u0, max: MAX-REPUTATION})
+(map-set param-bounds "min-fee" {min: u1, max: u1000000000000000})
+(map-set param-bounds "voting-period" {min: u1, max: u52560})
+(map-set param-bounds "quorum-bps" {min: u1, max: BPS})
+(map-set param-bounds "claim-window" {min: u1, max: u52560})
+(map-set param-bounds "report-interval" {min: u1, max: u52560})
+(map-set param-bounds "max-churn" {min: u0, max: MAX-COMMITTEE})
+(map-set param-bounds "false-claim-bps" {min: u0, max: BPS})
+(map-set param-bounds "dkg-timeout" {min: u1, max: u52560})
 
 ;; ---------------------------------------------------------------------------------------
 ;; State
@@ -163,10 +200,15 @@
   unbonding: uint,
   unbonding-release: uint,                 ;; Bitcoin block height
   claim-until: uint,                       ;; burn-now until which its last partial may be contested
+  excluded-from: uint,                     ;; an epoch it may not join (silent in a cancelled one)
   exiting: bool
 })
 (define-map signer-keys (buff 48) principal)
+;; Registered signers in registration order, and beside them, position for position, what
+;; ranking and eligibility need, so that a rotation reads every signer in one read.
 (define-data-var signer-list (list 128 principal) (list))
+(define-data-var ranking (list 128 {signer: principal, stake: uint, reputation: uint, seq: uint,
+                                    exiting: bool, excluded-from: uint}) (list))
 (define-data-var signer-seq uint u0)
 
 ;; Epochs: a committee (position = share index, 1-based) and, once agreed, its keys.
@@ -176,11 +218,16 @@
   previous: uint,                        ;; the active epoch this one reshares from, 0 = none
   group-public-key: (optional (buff 48)),
   share-public-keys: (list 32 (buff 48)),
-  status: (string-ascii 8),              ;; "pending" or "active"
+  status: (string-ascii 9),              ;; "pending", "active" or "cancelled"
   created-at: uint,
+  formed-at: uint,                       ;; burn-now at the rotation (dkg-timeout, wind-down)
   activated-at: uint
 })
 (define-map members {epoch: uint, signer: principal} uint)
+;; The bonded stake each member was ranked with: it stays bonded while the epoch serves or forms.
+(define-map seat-stakes {epoch: uint, signer: principal} uint)
+;; Members that posted a deal (phase 1) in an epoch's DKG or reshare.
+(define-map dkg-dealt {epoch: uint, signer: principal} bool)
 (define-map epoch-key-votes {epoch: uint, voter: principal} (buff 32))
 (define-map epoch-key-tally {epoch: uint, result: (buff 32)} uint)
 (define-data-var current-epoch uint u0) ;; the active epoch that serves requests
@@ -202,7 +249,9 @@
   settle-at: uint,                       ;; burn-now after which the aggregate stands for good
   closed-early: bool,                    ;; an aggregate stood before the deadline
   fee-paid: bool,                        ;; settled once, to the valid partials
-  refunded: bool
+  refunded: bool,
+  attempt: uint,                         ;; 1, +1 each time a refunded hash is requested again
+  contest-until: uint                    ;; burn-now until which any of its partials may be contested
 })
 (define-map partial-signatures {message-hash: (buff 32), signer: principal} {
   signature: (buff 96),
@@ -210,7 +259,8 @@
   timestamp: uint,                       ;; stacks-now
   index: uint,
   claim-until: uint,                     ;; burn-now until which it may be contested
-  invalid: bool
+  invalid: bool,
+  attempt: uint                          ;; the request attempt it belongs to
 })
 
 ;; Watchtowers.
@@ -221,16 +271,19 @@
   is-active: bool,
   bond: uint,
   registered-at: uint,
-  release-at: uint                       ;; 0 while active; else the Bitcoin height the bond may leave
+  release-at: uint,                      ;; 0 while active; else the Bitcoin height the bond may leave
+  open-claims: uint                      ;; claims it made that are not yet confirmed or expired
 })
 ;; Active watchtowers: the slots in use and the base of the supermajority.
 (define-data-var active-watchtowers uint u0)
 (define-map watchtower-reports {watchtower: principal, signer: principal, interval: uint} {
   uptime: uint, signing-speed: uint, accuracy: uint
 })
-;; All reports of one interval about one signer, each list kept sorted.
+;; All reports of one interval about one signer, each list kept sorted, and the supermajority
+;; when the interval's first report came: a report still counts after its watchtower left,
+;; so the quorum that applies them never falls below that one.
 (define-map interval-reports {signer: principal, interval: uint} {
-  uptimes: (list 32 uint), speeds: (list 32 uint), accuracies: (list 32 uint)
+  uptimes: (list 32 uint), speeds: (list 32 uint), accuracies: (list 32 uint), quorum: uint
 })
 
 ;; Claims that a standing aggregate is invalid, keyed by the aggregate they accuse; open
@@ -240,13 +293,33 @@
   opened-at: uint
 })
 
-;; Claims that a stored partial is invalid; open until the partial's claim-until.
+;; Claims that a stored partial is invalid; open until the partial's claim-until. A claim of
+;; an earlier attempt of the request is stale: its window has closed.
 (define-map claims {message-hash: (buff 32), signer: principal} {
   claimants: (list 32 principal),
   opened-at: uint,
-  confirmed: bool
+  confirmed: bool,
+  attempt: uint
 })
+;; The request attempt a member was penalized for missing.
 (define-map liveness-penalties {message-hash: (buff 32), signer: principal} uint)
+
+;; Governance: proposals voted by bonded stake. kind is "parameter" (parameter := value),
+;; "treasury" (value micro-STX to recipient) or "guardian" (recipient becomes guardian).
+(define-map proposals uint {
+  proposer: principal,
+  kind: (string-ascii 9),
+  parameter: (string-ascii 32),
+  value: uint,
+  recipient: (optional principal),
+  votes-for: uint,
+  votes-against: uint,
+  created-at: uint,                      ;; Bitcoin block height
+  ends-at: uint,                         ;; Bitcoin block height: voting closes, execution opens
+  executed: bool
+})
+(define-map proposal-votes {proposal-id: uint, voter: principal} {support: bool, weight: uint})
+(define-data-var proposal-count uint u0)
 
 ;; Accounting: these parts always add up to the contract's STX balance.
 (define-data-var total-stake uint u0)        ;; signers' bonded stake
@@ -287,10 +360,21 @@
   (let ((flags (first-byte bytes)))
     (and (> (bit-and flags FLAG-COMPRESSED) u0) (is-eq (bit-and flags FLAG-INFINITY) u0))))
 
+;; The x coordinate (the encoding less its three flag bits) is below the field modulus.
+;; Whether x is on the curve and in G1 only a verifier can tell; off-chain nodes treat a
+;; member whose key does not decode as absent.
+(define-private (x-below-modulus (key (buff 48)))
+  (let ((top (bit-and (first-byte key) X-TOP-BITS))
+        (p-top (first-byte FIELD-MODULUS)))
+    (or (< top p-top)
+        (and (is-eq top p-top)
+             (< (unwrap-panic (slice? key u1 G1-COMPRESSED-LEN))
+                (unwrap-panic (slice? FIELD-MODULUS u1 G1-COMPRESSED-LEN)))))))
+
 (define-private (check-g1 (key (buff 48)))
   (begin
     (asserts! (is-eq (len key) G1-COMPRESSED-LEN) ERR-INVALID-KEY-LENGTH)
-    (asserts! (valid-point-flags key) ERR-INVALID-KEY)
+    (asserts! (and (valid-point-flags key) (x-below-modulus key)) ERR-INVALID-KEY)
     (ok true)))
 
 (define-private (check-g1-fold (key (buff 48)) (acc (response bool uint)))
@@ -305,6 +389,12 @@
 (define-private (check-active)
   (begin
     (asserts! (not (var-get paused)) ERR-PAUSED)
+    (asserts! (var-get initialized) ERR-NOT-INITIALIZED)
+    (ok true)))
+
+;; Governance is never paused, so that stakers can always replace a guardian.
+(define-private (check-initialized)
+  (begin
     (asserts! (var-get initialized) ERR-NOT-INITIALIZED)
     (ok true)))
 
@@ -324,17 +414,64 @@
 (define-private (is-member (epoch uint) (who principal))
   (is-some (map-get? members {epoch: epoch, signer: who})))
 
-;; Members of the serving or the forming committee keep at least min-stake bonded.
-(define-private (stake-locked (who principal))
-  (or (is-member (var-get current-epoch) who) (is-member (var-get latest-epoch) who)))
-
-;; May sit on a committee: enough stake, not leaving, a good enough reputation.
-(define-private (is-eligible (who principal))
-  (match (map-get? signers who)
-    info (and (>= (get stake info) (param "min-stake"))
-              (not (get exiting info))
-              (>= (get reputation-score info) (param "min-reputation")))
+;; A serving committee whose successor never activated, long after its rotation was due,
+;; may leave: nobody's stake stays locked forever.
+(define-private (wound-down)
+  (match (map-get? epochs (var-get current-epoch))
+    serving (>= (burn-now) (+ (get formed-at serving) (* WIND-DOWN-PERIODS (param "rotation-period"))))
     false))
+
+;; The forming epoch, while it forms (not yet active, not cancelled).
+(define-private (forming-epoch)
+  (let ((latest (var-get latest-epoch)))
+    (match (map-get? epochs latest)
+      info (if (is-eq (get status info) "pending") latest u0)
+      u0)))
+
+;; Members of the serving committee (until it winds down) and of the forming committee.
+(define-private (stake-locked (who principal))
+  (or (and (is-member (var-get current-epoch) who) (not (wound-down)))
+      (is-member (forming-epoch) who)))
+
+;; The stake that ranked a member into the serving or forming epoch stays bonded.
+(define-private (locked-stake (who principal))
+  (max-uint
+    (if (wound-down) u0 (default-to u0 (map-get? seat-stakes {epoch: (var-get current-epoch), signer: who})))
+    (default-to u0 (map-get? seat-stakes {epoch: (forming-epoch), signer: who}))))
+
+;; Stores a signer record and its ranking entry (same position as in signer-list).
+(define-private (save-signer (who principal) (info {
+    stake: uint, public-key: (buff 48), reputation-score: uint, last-active: uint,
+    performance-metrics: {signing-speed: uint, uptime: uint, stake-duration: uint, accuracy: uint,
+                          total-signatures: uint, valid-signatures: uint},
+    slashing-history: {total-slashes: uint, last-slash-height: uint, slashed-amount: uint},
+    registered-at: uint, seq: uint, unbonding: uint, unbonding-release: uint, claim-until: uint,
+    excluded-from: uint, exiting: bool}))
+  (let ((entry {signer: who, stake: (get stake info), reputation: (get reputation-score info), seq: (get seq info),
+                exiting: (get exiting info), excluded-from: (get excluded-from info)})
+        (rows (var-get ranking)))
+    (map-set signers who info)
+    (var-set ranking
+      (match (index-of? (var-get signer-list) who)
+        at (if (< at (len rows))
+             (unwrap-panic (replace-at? rows at entry))
+             (unwrap-panic (as-max-len? (append rows entry) u128)))
+        (unwrap-panic (as-max-len? (append rows entry) u128))))
+    true))
+
+;; Removes a signer that left: record, key, list position and ranking entry.
+(define-private (remove-signer (who principal) (public-key (buff 48)))
+  (let ((names (var-get signer-list))
+        (rows (var-get ranking))
+        (at (unwrap-panic (index-of? names who))))
+    (map-delete signers who)
+    (map-delete signer-keys public-key)
+    ;; slice? is none for an empty range at either end: default to the empty list
+    (var-set signer-list (unwrap-panic (as-max-len? (concat (default-to (list) (slice? names u0 at))
+                                                            (default-to (list) (slice? names (+ at u1) (len names)))) u128)))
+    (var-set ranking (unwrap-panic (as-max-len? (concat (default-to (list) (slice? rows u0 at))
+                                                        (default-to (list) (slice? rows (+ at u1) (len rows)))) u128)))
+    true))
 
 (define-private (signer-status (who principal) (exiting bool))
   (if exiting "exiting" (if (is-member (var-get current-epoch) who) "primary" "backup")))
@@ -367,12 +504,12 @@
                           total-signatures: uint, valid-signatures: uint},
     slashing-history: {total-slashes: uint, last-slash-height: uint, slashed-amount: uint},
     registered-at: uint, seq: uint, unbonding: uint, unbonding-release: uint, claim-until: uint,
-    exiting: bool}))
+    excluded-from: uint, exiting: bool}))
   (let (
     (metrics (merge (get performance-metrics info)
                     {stake-duration: (- stacks-block-height (get registered-at info))}))
     (reputation (compute-reputation metrics (get slashing-history info))))
-    (map-set signers who (merge info {performance-metrics: metrics, reputation-score: reputation}))
+    (save-signer who (merge info {performance-metrics: metrics, reputation-score: reputation}))
     (print {topic: "metrics-updated", signer: who, performance-metrics: metrics,
             reputation-score: reputation})
     reputation))
@@ -387,7 +524,7 @@
                           total-signatures: uint, valid-signatures: uint},
     slashing-history: {total-slashes: uint, last-slash-height: uint, slashed-amount: uint},
     registered-at: uint, seq: uint, unbonding: uint, unbonding-release: uint, claim-until: uint,
-    exiting: bool})
+    excluded-from: uint, exiting: bool})
     (bps uint) (reason (string-ascii 16)) (message-hash (buff 32)))
   (let (
     (stake (get stake info))
@@ -418,24 +555,25 @@
                           total-signatures: uint, valid-signatures: uint},
     slashing-history: {total-slashes: uint, last-slash-height: uint, slashed-amount: uint},
     registered-at: uint, seq: uint, unbonding: uint, unbonding-release: uint, claim-until: uint,
-    exiting: bool})
+    excluded-from: uint, exiting: bool})
     (uptime uint) (signing-speed uint) (accuracy uint))
   (let (
     (tower (unwrap! (map-get? watchtowers tx-sender) ERR-NOT-WATCHTOWER))
     (metrics (get performance-metrics info))
     (interval (get-current-interval))
     (key {signer: signer, interval: interval})
-    (prior (default-to {uptimes: (list), speeds: (list), accuracies: (list)} (map-get? interval-reports key)))
+    (prior (default-to {uptimes: (list), speeds: (list), accuracies: (list), quorum: (get-watchtower-supermajority)}
+                       (map-get? interval-reports key)))
     (room (asserts! (< (len (get uptimes prior)) MAX-WATCHTOWERS) ERR-WATCHTOWER-LIMIT))
     (uptimes (insert-sorted (get uptimes prior) uptime))
     (speeds (insert-sorted (get speeds prior) signing-speed))
     (accuracies (insert-sorted (get accuracies prior) accuracy))
-    (quorum (get-watchtower-supermajority))
+    (quorum (max-uint (get quorum prior) (get-watchtower-supermajority)))
     (agreed (>= (len uptimes) quorum)))
     (asserts! (map-insert watchtower-reports {watchtower: tx-sender, signer: signer, interval: interval}
                 {uptime: uptime, signing-speed: signing-speed, accuracy: accuracy})
               ERR-ALREADY-REPORTED)
-    (map-set interval-reports key {uptimes: uptimes, speeds: speeds, accuracies: accuracies})
+    (map-set interval-reports key {uptimes: uptimes, speeds: speeds, accuracies: accuracies, quorum: quorum})
     (map-set watchtowers tx-sender (merge tower {last-report: burn-block-height,
                                                  reports-submitted: (+ (get reports-submitted tower) u1)}))
     (print {topic: "watchtower-report", watchtower: tx-sender, signer: signer, interval: interval,
@@ -449,81 +587,121 @@
           accuracy: (agreed-value accuracies quorum (get accuracy metrics))})}))
       (get reputation-score info)))))
 
-;; --- rotation: rank eligible signers by stake x reputation, ties by registration order ---
+;; --- rotation: the caller proposes the committee; one pass over the ranking checks it ---
 
-(define-private (ranks-before
-    (a {signer: principal, score: uint, seq: uint})
-    (b {signer: principal, score: uint, seq: uint}))
+;; a ranks before b: higher stake x reputation, ties to the earlier registration.
+(define-private (outranks (a {score: uint, seq: uint}) (b {score: uint, seq: uint}))
   (or (> (get score a) (get score b))
       (and (is-eq (get score a) (get score b)) (< (get seq a) (get seq b)))))
 
-(define-private (insert-step
-    (item {signer: principal, score: uint, seq: uint})
-    (acc {cand: {signer: principal, score: uint, seq: uint}, placed: bool,
-          out: (list 33 {signer: principal, score: uint, seq: uint})}))
-  (if (and (not (get placed acc)) (ranks-before (get cand acc) item))
-    (merge acc {placed: true,
-                out: (unwrap-panic (as-max-len? (append (unwrap-panic (as-max-len? (append (get out acc) (get cand acc)) u32)) item) u33))})
-    (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) item) u33))})))
+;; `low` (if any) ranks below `high` (if any; no high: no bound).
+(define-private (ranks-below (low (optional {score: uint, seq: uint})) (high (optional {score: uint, seq: uint})))
+  (match low l (match high h (outranks h l) true) true))
 
-(define-private (rank-signer
-    (who principal)
-    (acc {limit: uint, min-stake: uint, min-reputation: uint, eligible: uint,
-          best: (list 32 {signer: principal, score: uint, seq: uint})}))
-  (match (map-get? signers who)
-    info
-      (if (and (>= (get stake info) (get min-stake acc))
-               (not (get exiting info))
-               (>= (get reputation-score info) (get min-reputation acc)))
-        (let (
-          (cand {signer: who, score: (* (get stake info) (get reputation-score info)), seq: (get seq info)})
-          (inserted (fold insert-step (get best acc) {cand: cand, placed: false, out: (list)}))
-          (ranked (if (get placed inserted)
-                    (get out inserted)
-                    (unwrap-panic (as-max-len? (append (get out inserted) cand) u33)))))
-          (merge acc {eligible: (+ (get eligible acc) u1),
-                      best: (unwrap-panic (as-max-len?
-                              (default-to ranked (slice? ranked u0 (min-uint (len ranked) (get limit acc))))
-                              u32))}))
-        acc)
-    acc))
+(define-private (weaker (current (optional {score: uint, seq: uint})) (rank {score: uint, seq: uint}))
+  (match current c (if (outranks c rank) (some rank) current) (some rank)))
 
-(define-private (ranked-signer (entry {signer: principal, score: uint, seq: uint})) (get signer entry))
+(define-private (stronger (current (optional {score: uint, seq: uint})) (rank {score: uint, seq: uint}))
+  (match current c (if (outranks rank c) (some rank) current) (some rank)))
 
-(define-private (count-eligible (who principal) (n uint)) (if (is-eligible who) (+ n u1) n))
+;; A principal's position in signer-list (and ranking); NO-POSITION for none.
+(define-private (position-step (who principal) (acc {names: (list 128 principal), out: (list 32 uint)}))
+  (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) (default-to NO-POSITION (index-of? (get names acc) who))) u32))}))
 
-;; Takes the ranked signers in order: members of the serving committee stay, newcomers join
-;; until `limit` seats have changed.
-(define-private (pick-step (who principal)
-    (acc {serving: uint, limit: uint, joined: uint, out: (list 32 principal)}))
-  (if (is-member (get serving acc) who)
-    (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) who) u32))})
-    (if (< (get joined acc) (get limit acc))
-      (merge acc {joined: (+ (get joined acc) u1),
-                  out: (unwrap-panic (as-max-len? (append (get out acc) who) u32))})
-      acc)))
+(define-private (positions-of (who (list 32 principal)) (names (list 128 principal)))
+  (get out (fold position-step who {names: names, out: (list)})))
 
-;; Fills the seats the churn limit kept from newcomers with eligible serving members that
-;; were outranked, in seat order.
-(define-private (fill-step (who principal) (acc {size: uint, out: (list 32 principal)}))
-  (if (and (< (len (get out acc)) (get size acc)) (is-eligible who) (is-none (index-of? (get out acc) who)))
-    (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) who) u32))})
-    acc))
+;; One ranking entry (at position `at`) against the proposed committee and the serving one,
+;; both given as positions so that the pass carries small values: counts the eligible, the
+;; proposed members found eligible, the serving members still eligible, the newcomers;
+;; tracks the weakest member and newcomer proposed and the strongest eligible serving member
+;; and newcomer left out.
+(define-private (check-candidate
+    (entry {signer: principal, stake: uint, reputation: uint, seq: uint, exiting: bool, excluded-from: uint})
+    (acc {at: uint, proposed: (list 32 uint), serving: (list 32 uint), epoch: uint, min-stake: uint,
+          min-reputation: uint, eligible: uint, seen: uint, staying: uint, joined: uint,
+          weakest: (optional {score: uint, seq: uint}), weakest-new: (optional {score: uint, seq: uint}),
+          best-out-old: (optional {score: uint, seq: uint}), best-out-new: (optional {score: uint, seq: uint}),
+          out-old: uint, out-new: uint}))
+  (let ((at (get at acc))
+        (next (merge acc {at: (+ at u1)}))
+        (rank {score: (* (get stake entry) (get reputation entry)), seq: (get seq entry)})
+        (serving (is-some (index-of? (get serving acc) at))))
+    (if (not (and (>= (get stake entry) (get min-stake acc)) (not (get exiting entry))
+                  (>= (get reputation entry) (get min-reputation acc))
+                  (not (is-eq (get excluded-from entry) (get epoch acc)))))
+      next
+      (let ((counted (merge next {eligible: (+ (get eligible acc) u1),
+                                  staying: (if serving (+ (get staying acc) u1) (get staying acc))})))
+        (if (is-some (index-of? (get proposed acc) at))
+          (merge counted {
+            seen: (+ (get seen acc) u1),
+            joined: (if serving (get joined acc) (+ (get joined acc) u1)),
+            weakest: (weaker (get weakest acc) rank),
+            weakest-new: (if serving (get weakest-new acc) (weaker (get weakest-new acc) rank))})
+          (if serving
+            (merge counted {best-out-old: (stronger (get best-out-old acc) rank), out-old: (+ (get out-old acc) u1)})
+            (merge counted {best-out-new: (stronger (get best-out-new acc) rank), out-new: (+ (get out-new acc) u1)})))))))
 
+;; Seats the committee: share index and the bonded stake it was ranked with.
 (define-private (add-member (who principal) (acc {epoch: uint, index: uint}))
-  (begin
-    (map-set members {epoch: (get epoch acc), signer: who} (+ (get index acc) u1))
-    {epoch: (get epoch acc), index: (+ (get index acc) u1)}))
+  (let ((index (+ (get index acc) u1)))
+    (map-set members {epoch: (get epoch acc), signer: who} index)
+    (map-set seat-stakes {epoch: (get epoch acc), signer: who}
+             (match (map-get? signers who) info (get stake info) u0))
+    {epoch: (get epoch acc), index: index}))
 
-(define-private (collect-absent (who principal) (acc {epoch: uint, out: (list 32 principal)}))
-  (if (is-member (get epoch acc) who)
+;; Members of `acc.other` missing from the list folded over.
+(define-private (collect-absent (who principal) (acc {other: (list 32 principal), out: (list 32 principal)}))
+  (if (is-some (index-of? (get other acc) who))
     acc
     (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) who) u32))})))
 
-(define-private (without-signer (who principal) (acc {target: principal, out: (list 128 principal)}))
-  (if (is-eq who (get target acc))
-    acc
-    (merge acc {out: (unwrap-panic (as-max-len? (append (get out acc) who) u128))})))
+;; --- cancelled epochs: members that stayed silent ---
+
+;; A member of a cancelled epoch was silent if it owed a deal (every member of a fresh DKG;
+;; in a reshare, every member of the old committee) and posted none, or owed a vote (every
+;; member of the new committee) and cast none. Each silent member is liveness-penalized
+;; once and may not join the next epoch.
+(define-private (penalize-silent (who principal)
+    (acc {epoch: uint, previous: uint, fresh: bool, skip-new: bool, slashed: uint, silent: (list 64 principal)}))
+  (let ((in-new (is-member (get epoch acc) who))
+        (owes-deal (if (get fresh acc) in-new (is-member (get previous acc) who)))
+        (dealt (is-some (map-get? dkg-dealt {epoch: (get epoch acc), signer: who})))
+        (voted (is-some (map-get? epoch-key-votes {epoch: (get epoch acc), voter: who}))))
+    (if (or (and (get skip-new acc) in-new)
+            (not (or (and owes-deal (not dealt)) (and in-new (not voted)))))
+      acc
+      (match (map-get? signers who)
+        info
+          (let ((metrics (get performance-metrics info))
+                (amount (slash-signer who
+                          (merge info {excluded-from: (+ (get epoch acc) u1),
+                                       performance-metrics: (merge metrics {
+                                         uptime: (- (get uptime metrics) (min-uint MISSED-UPTIME-PENALTY (get uptime metrics)))})})
+                          (param "slash-liveness-bps") "silent-in-dkg" 0x)))
+            (merge acc {slashed: (+ (get slashed acc) amount),
+                        silent: (unwrap-panic (as-max-len? (append (get silent acc) who) u64))}))
+        acc))))
+
+;; --- governance: parameter bounds and the relations between parameters ---
+
+(define-private (param-after (name (string-ascii 32)) (changed (string-ascii 32)) (value uint))
+  (if (is-eq name changed) value (param name)))
+
+;; The configuration with `changed` set to `value` keeps every bound and relation.
+(define-private (valid-config (changed (string-ascii 32)) (value uint))
+  (let ((bounds (unwrap! (map-get? param-bounds changed) false))
+        (n (param-after "total-signers" changed value))
+        (t (param-after "signature-threshold" changed value))
+        (required (param-after "required-signers" changed value))
+        (unbonding (param-after "unbonding-period" changed value)))
+    (and (>= value (get min bounds)) (<= value (get max bounds))
+         (> (* t u2) n) (<= t n)                                   ;; honest majority
+         (>= required t) (<= required n)
+         (<= (param-after "max-churn" changed value) (- n t))     ;; t members always stay
+         (> unbonding (param-after "voting-period" changed value)) ;; one STX votes once
+         (> unbonding (param-after "claim-window" changed value))))) ;; slashable while contestable
 
 ;; Charges every claimant of an expired claim (penalize-claimant); the forfeits go to the
 ;; treasury. Returns the total forfeited.
@@ -578,7 +756,7 @@
     (if (> current lo) lo (if (< current hi) hi current))))
 
 (define-private (deactivate-watchtower (who principal) (tower {last-report: uint, reports-submitted: uint,
-    accuracy-score: uint, is-active: bool, bond: uint, registered-at: uint, release-at: uint}))
+    accuracy-score: uint, is-active: bool, bond: uint, registered-at: uint, release-at: uint, open-claims: uint}))
   (begin
     (var-set active-watchtowers (- (var-get active-watchtowers) u1))
     (merge tower {is-active: false, release-at: (+ burn-block-height (param "unbonding-period"))})))
@@ -589,12 +767,27 @@
     (credit-reward who (get share acc))
     (match (map-get? watchtowers who)
       tower (let ((score (min-uint PERCENT (+ (get accuracy-score tower) WATCHTOWER-CONFIRM-BONUS))))
-              (map-set watchtowers who (merge tower {accuracy-score: score}))
+              (map-set watchtowers who (merge tower {accuracy-score: score,
+                                                     open-claims: (- (get open-claims tower) (min-uint u1 (get open-claims tower)))}))
               (print {topic: "watchtower-accuracy", watchtower: who, accuracy-score: score,
                       bond: (get bond tower), is-active: (get is-active tower)})
               true)
       false)
     (merge acc {paid: (+ (get paid acc) (get share acc))})))
+
+;; A claim that was decided (an aggregate rejected or dropped) closes for each claimant.
+(define-private (close-claim (who principal) (closed uint))
+  (match (map-get? watchtowers who)
+    tower (begin
+            (map-set watchtowers who (merge tower {open-claims: (- (get open-claims tower) (min-uint u1 (get open-claims tower)))}))
+            (+ closed u1))
+    closed))
+
+;; Opens a claim for the caller: its bond cannot leave until the claim is decided or expired.
+(define-private (open-claim)
+  (match (map-get? watchtowers tx-sender)
+    tower (map-set watchtowers tx-sender (merge tower {open-claims: (+ (get open-claims tower) u1)}))
+    false))
 
 ;; A claim that expired without a supermajority: the claimant forfeits false-claim-bps of its
 ;; bond (returned in the sum) and accuracy-score; below the accuracy floor or half the bond
@@ -608,7 +801,8 @@
         (score (- (get accuracy-score tower) (min-uint (get accuracy-score tower) WATCHTOWER-EXPIRY-PENALTY)))
         (deactivate (and (get is-active tower)
                          (or (< score WATCHTOWER-MIN-ACCURACY) (< (* bond u2) (param "watchtower-bond")))))
-        (charged (merge tower {bond: bond, accuracy-score: score}))
+        (charged (merge tower {bond: bond, accuracy-score: score,
+                               open-claims: (- (get open-claims tower) (min-uint u1 (get open-claims tower)))}))
         (updated (if deactivate (deactivate-watchtower who charged) charged)))
         (map-set watchtowers who updated)
         (print {topic: (if deactivate "watchtower-deactivated" "watchtower-accuracy"), watchtower: who,
@@ -644,7 +838,8 @@
     claim-window: (param "claim-window"),
     report-interval: (param "report-interval"),
     max-churn: (param "max-churn"),
-    false-claim-bps: (param "false-claim-bps")
+    false-claim-bps: (param "false-claim-bps"),
+    dkg-timeout: (param "dkg-timeout")
   })
 
 (define-read-only (get-signer-info (signer principal))
@@ -663,6 +858,20 @@
   (map-get? signer-keys public-key))
 
 (define-read-only (get-signers) (var-get signer-list))
+
+;; Every registered signer with what ranking and eligibility read, in registration order:
+;; the input an off-chain proposer needs for rotate-signers.
+(define-read-only (get-ranking) (var-get ranking))
+
+(define-read-only (get-seat-stake (epoch uint) (signer principal))
+  (map-get? seat-stakes {epoch: epoch, signer: signer}))
+
+(define-read-only (get-proposal (proposal-id uint)) (map-get? proposals proposal-id))
+
+(define-read-only (get-proposal-vote (proposal-id uint) (voter principal))
+  (map-get? proposal-votes {proposal-id: proposal-id, voter: voter}))
+
+(define-read-only (get-proposal-count) (var-get proposal-count))
 
 (define-read-only (get-epoch (epoch uint)) (map-get? epochs epoch))
 
@@ -770,6 +979,7 @@
     ;; at most n - t seats change per rotation: t members of the old committee always stay
     (map-set params "max-churn" (- total-signers signature-threshold))
     (map-set params "false-claim-bps" DEFAULT-FALSE-CLAIM-BPS)
+    (map-set params "dkg-timeout" DEFAULT-DKG-TIMEOUT)
     (var-set initialized true)
     (print (merge (get-config) {topic: "initialized"}))
     (ok true)))
@@ -786,7 +996,7 @@
     (asserts! (map-insert signer-keys public-key tx-sender) ERR-KEY-IN-USE)
     (var-set signer-list (unwrap! (as-max-len? (append (var-get signer-list) tx-sender) u128) ERR-SIGNER-LIMIT))
     (try! (transfer-in min-stake ERR-INSUFFICIENT-STAKE))
-    (map-set signers tx-sender {
+    (save-signer tx-sender {
       stake: min-stake,
       public-key: public-key,
       reputation-score: NEUTRAL-REPUTATION,
@@ -799,6 +1009,7 @@
       unbonding: u0,
       unbonding-release: u0,
       claim-until: u0,
+      excluded-from: u0,
       exiting: false
     })
     (var-set signer-seq seq)
@@ -813,22 +1024,22 @@
         (stake (+ (get stake info) amount)))
     (asserts! (> amount u0) ERR-INVALID-AMOUNT)
     (try! (transfer-in amount ERR-INSUFFICIENT-STAKE))
-    (map-set signers tx-sender (merge info {stake: stake,
-                                            exiting: (and (get exiting info) (< stake (param "min-stake")))}))
+    (save-signer tx-sender (merge info {stake: stake, exiting: (and (get exiting info) (< stake (param "min-stake")))}))
     (var-set total-stake (+ (var-get total-stake) amount))
     (print {topic: "stake-increased", signer: tx-sender, amount: amount, stake: stake})
     (ok stake)))
 
 ;; Moves `amount` of bonded stake into unbonding; it stays slashable until withdrawn.
-;; Dropping below min-stake marks the signer exiting (no longer eligible for committees).
+;; Dropping below min-stake marks the signer exiting (no longer eligible for committees). A
+;; member of the serving or forming committee keeps the stake it was ranked with bonded.
 (define-public (request-unstake (amount uint))
   (let ((info (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED))
         (remaining (- (get stake info) (min-uint amount (get stake info))))
         (below-min (< remaining (param "min-stake")))
         (release (+ burn-block-height (param "unbonding-period"))))
     (asserts! (and (> amount u0) (<= amount (get stake info))) ERR-INVALID-AMOUNT)
-    (asserts! (not (and below-min (stake-locked tx-sender))) ERR-STAKE-LOCKED)
-    (map-set signers tx-sender (merge info {
+    (asserts! (>= remaining (locked-stake tx-sender)) ERR-STAKE-LOCKED)
+    (save-signer tx-sender (merge info {
       stake: remaining,
       unbonding: (+ (get unbonding info) amount),
       unbonding-release: release,
@@ -856,11 +1067,8 @@
     (try! (transfer-out amount who))
     (var-set total-unbonding (- (var-get total-unbonding) amount))
     (if exited
-      (begin
-        (map-delete signers who)
-        (map-delete signer-keys (get public-key info))
-        (var-set signer-list (get out (fold without-signer (var-get signer-list) {target: who, out: (list)}))))
-      (map-set signers who (merge info {unbonding: u0, unbonding-release: u0})))
+      (remove-signer who (get public-key info))
+      (save-signer who (merge info {unbonding: u0, unbonding-release: u0})))
     (print {topic: "stake-withdrawn", signer: who, amount: amount, stake: (get stake info), exited: exited})
     (ok amount)))
 
@@ -890,34 +1098,50 @@
 ;; Public: epochs and keys
 ;; ---------------------------------------------------------------------------------------
 
-;; Forms the next committee from the top total-signers eligible signers by stake x
-;; reputation, changing at most max-churn (<= n - t) seats of the serving committee, so that
-;; t of its members always carry the key over; the churn limit is lifted only when fewer
-;; than t serving members are still eligible. Seats the limit keeps from newcomers stay with
-;; eligible serving members. The first rotation may happen as soon as required-signers are
-;; eligible; later ones once rotation-period Bitcoin blocks (not counting paused ones) have
-;; passed. The new committee runs a DKG (or a reshare of the serving key) through
-;; post-dkg-message, then votes with submit-epoch-key.
-(define-public (rotate-signers)
+;; Forms the next committee. Eligible: stake >= min-stake, not exiting, reputation >=
+;; min-reputation, not silent in a cancelled epoch just before. The committee is the top
+;; total-signers eligible signers by stake x reputation (ties to the earlier registration),
+;; changing at most max-churn (<= n - t) seats of the serving committee so that t of its
+;; members always carry the key over; the limit is lifted only when fewer than t serving
+;; members are still eligible. The caller proposes the committee (any seat order: the
+;; position is the share index; get-ranking has what it takes to compute it) and the
+;; contract checks it in one pass over the ranking: every proposed member eligible and
+;; counted once, at most the allowed newcomers, no eligible serving member left out that
+;; outranks the weakest member, no eligible newcomer left out that outranks the weakest
+;; newcomer (or, while seats may still change, the weakest member), and every seat filled
+;; that can be. Exactly one committee passes. The first rotation may happen as soon as
+;; required-signers are eligible; later ones once rotation-period Bitcoin blocks (not
+;; counting paused ones) have passed, or at once after a cancelled epoch.
+(define-public (rotate-signers (committee (list 32 principal)))
   (let (
     (active (try! (check-active)))
     (previous (var-get current-epoch))
+    (latest (map-get? epochs (var-get latest-epoch)))
     (epoch (+ (var-get latest-epoch) u1))
     (size (param "total-signers"))
     (threshold (param "signature-threshold"))
-    (ranking (fold rank-signer (var-get signer-list)
-                   {limit: size, min-stake: (param "min-stake"),
-                    min-reputation: (param "min-reputation"), eligible: u0, best: (list)}))
     (serving (match (map-get? epochs previous) old (get committee old) (list)))
-    (staying (fold count-eligible serving u0))
-    (limit (if (< staying threshold) size (param "max-churn")))
-    (picked (fold pick-step (map ranked-signer (get best ranking))
-                  {serving: previous, limit: limit, joined: u0, out: (list)}))
-    (committee (get out (fold fill-step serving {size: size, out: (get out picked)}))))
-    (asserts! (or (is-eq (var-get latest-epoch) u0)
-                  (>= (burn-now) (+ (var-get last-rotation) (param "rotation-period"))))
+    (names (var-get signer-list))
+    (pass (fold check-candidate (var-get ranking)
+            {at: u0, proposed: (positions-of committee names), serving: (positions-of serving names), epoch: epoch,
+             min-stake: (param "min-stake"), min-reputation: (param "min-reputation"), eligible: u0, seen: u0,
+             staying: u0, joined: u0, weakest: none, weakest-new: none, best-out-old: none, best-out-new: none,
+             out-old: u0, out-new: u0}))
+    (limit (if (< (get staying pass) threshold) size (param "max-churn")))
+    (changes-left (< (get joined pass) limit)))
+    (asserts! (match latest
+                info (or (is-eq (get status info) "cancelled")
+                         (>= (burn-now) (+ (var-get last-rotation) (param "rotation-period"))))
+                true)
               ERR-ROTATION-NOT-DUE)
-    (asserts! (>= (get eligible ranking) (param "required-signers")) ERR-INSUFFICIENT-SIGNERS)
+    (asserts! (>= (get eligible pass) (param "required-signers")) ERR-INSUFFICIENT-SIGNERS)
+    (asserts! (and (is-eq (get seen pass) (len committee)) (<= (len committee) size) (<= (get joined pass) limit)
+                   (ranks-below (get best-out-old pass) (get weakest pass))
+                   (ranks-below (get best-out-new pass) (get weakest-new pass))
+                   (or (not changes-left) (ranks-below (get best-out-new pass) (get weakest pass)))
+                   (or (is-eq (len committee) size)
+                       (and (is-eq (get out-old pass) u0) (or (not changes-left) (is-eq (get out-new pass) u0)))))
+              ERR-INVALID-COMMITTEE)
     (fold add-member committee {epoch: epoch, index: u0})
     (map-set epochs epoch {
       committee: committee,
@@ -927,14 +1151,41 @@
       share-public-keys: (list),
       status: "pending",
       created-at: stacks-block-height,
+      formed-at: (burn-now),
       activated-at: u0})
     (var-set latest-epoch epoch)
     (var-set last-rotation (burn-now))
     (print {topic: "committee-rotated", epoch: epoch, previous: previous, committee: committee,
             threshold: threshold, churn-limit: limit,
-            joined: (get out (fold collect-absent committee {epoch: previous, out: (list)})),
-            left: (get out (fold collect-absent serving {epoch: epoch, out: (list)}))})
+            joined: (get out (fold collect-absent committee {other: serving, out: (list)})),
+            left: (get out (fold collect-absent serving {other: committee, out: (list)}))})
     (ok epoch)))
+
+;; Anyone, once a forming epoch has had no key for dkg-timeout Bitcoin blocks (not counting
+;; paused ones): the epoch is cancelled, the serving one keeps signing, the next rotation
+;; is due at once. Its silent members (penalize-silent) are liveness-penalized once and
+;; left out of the next epoch; the caller earns notifier-reward-bps of the slashes. Members
+;; of the cancelled epoch outside the serving one are free to unstake.
+(define-public (cancel-epoch (epoch uint))
+  (let (
+    (active (try! (check-active)))
+    (info (unwrap! (map-get? epochs epoch) ERR-UNKNOWN-EPOCH))
+    (previous (get previous info)))
+    (asserts! (and (is-eq epoch (var-get latest-epoch)) (is-eq (get status info) "pending")) ERR-EPOCH-CLOSED)
+    (asserts! (> (burn-now) (+ (get formed-at info) (param "dkg-timeout"))) ERR-DEADLINE-NOT-REACHED)
+    (map-set epochs epoch (merge info {status: "cancelled"}))
+    (let (
+      (start {epoch: epoch, previous: previous, fresh: (is-eq previous u0), skip-new: false, slashed: u0, silent: (list)})
+      (new-side (fold penalize-silent (get committee info) start))
+      (old-side (fold penalize-silent (match (map-get? epochs previous) old (get committee old) (list))
+                      (merge new-side {skip-new: true})))
+      (slashed (get slashed old-side))
+      (reward (/ (* slashed (param "notifier-reward-bps")) BPS)))
+      (credit-reward tx-sender reward)
+      (var-set treasury (+ (var-get treasury) (- slashed reward)))
+      (print {topic: "epoch-cancelled", epoch: epoch, previous: previous, silent: (get silent old-side),
+              slashed: slashed, reward: reward, notifier: tx-sender})
+      (ok (get silent old-side)))))
 
 ;; The DKG's broadcast channel: printed, not stored. Members of the forming committee and,
 ;; for a reshare, of the committee it reshares from.
@@ -946,6 +1197,8 @@
     (asserts! (or (> index u0) (> old-index u0)) ERR-NOT-ACTIVE-SIGNER)
     (asserts! (> (len payload) u0) ERR-INVALID-PARAMS)
     (asserts! (and (is-eq epoch (var-get latest-epoch)) (is-eq (get status info) "pending")) ERR-EPOCH-CLOSED)
+    ;; phase 1 carries the deals: a member that posted one is not silent if the epoch is cancelled
+    (if (is-eq phase u1) (map-set dkg-dealt {epoch: epoch, signer: tx-sender} true) true)
     (print {topic: "dkg-message", epoch: epoch, phase: phase, sender: tx-sender, index: index,
             old-index: old-index, payload: payload})
     (ok true)))
@@ -990,23 +1243,28 @@
 ;; Public: signing
 ;; ---------------------------------------------------------------------------------------
 
+;; One request per hash at a time. A hash whose request expired and was refunded may be
+;; requested again (a new attempt) once none of its partials can still be contested, so
+;; nobody can kill a hash by requesting it and letting it expire.
 (define-public (request-signature (message-hash (buff 32)) (fee uint))
   (let ((epoch (var-get current-epoch))
-        (deadline (+ (stacks-now) (param "signing-timeout"))))
+        (deadline (+ (stacks-now) (param "signing-timeout")))
+        (prior (map-get? requests message-hash))
+        (attempt (match prior old (+ (get attempt old) u1) u1)))
     (try! (check-active))
     (asserts! (is-eq (len message-hash) HASH-LEN) ERR-INVALID-PARAMS)
     (asserts! (>= fee (param "min-fee")) ERR-FEE-TOO-LOW)
     (asserts! (> epoch u0) ERR-NO-ACTIVE-KEY)
-    (asserts! (map-insert requests message-hash {
+    (asserts! (match prior old (and (get refunded old) (> (burn-now) (get contest-until old))) true) ERR-REQUEST-EXISTS)
+    (map-set requests message-hash {
       requester: tx-sender, fee: fee, epoch: epoch, created-at: (stacks-now),
       deadline: deadline, partial-count: u0, signers: (list),
       aggregate-signature: none, aggregator: none, finalized-at: u0, settle-at: u0, closed-early: false,
-      fee-paid: false, refunded: false})
-      ERR-REQUEST-EXISTS)
+      fee-paid: false, refunded: false, attempt: attempt, contest-until: u0})
     (try! (transfer-in fee ERR-INSUFFICIENT-FUNDS))
     (var-set total-pending-fees (+ (var-get total-pending-fees) fee))
     (print {topic: "signature-requested", message-hash: message-hash, requester: tx-sender, fee: fee,
-            epoch: epoch, deadline: deadline,
+            epoch: epoch, deadline: deadline, attempt: attempt,
             group-public-key: (get group-public-key (unwrap-panic (map-get? epochs epoch)))})
     (ok deadline)))
 
@@ -1021,15 +1279,19 @@
     (elapsed (- now (get created-at request)))
     (claim-until (+ (burn-now) (param "claim-window")))
     (total (+ (get total-signatures metrics) u1))
-    (valid (+ (get valid-signatures metrics) u1)))
+    (valid (+ (get valid-signatures metrics) u1))
+    (key {message-hash: message-hash, signer: tx-sender}))
     (try! (check-g2 signature))
     (asserts! (is-none (get aggregate-signature request)) ERR-ALREADY-FINALIZED)
     (asserts! (<= now (get deadline request)) ERR-REQUEST-EXPIRED)
-    (asserts! (map-insert partial-signatures {message-hash: message-hash, signer: tx-sender}
-                {signature: signature, message-hash: message-hash, timestamp: now,
-                 index: index, claim-until: claim-until, invalid: false})
+    ;; one partial per member per attempt
+    (asserts! (match (map-get? partial-signatures key) old (< (get attempt old) (get attempt request)) true)
               ERR-ALREADY-SIGNED)
+    (map-set partial-signatures key
+      {signature: signature, message-hash: message-hash, timestamp: now, index: index,
+       claim-until: claim-until, invalid: false, attempt: (get attempt request)})
     (map-set requests message-hash (merge request {
+      contest-until: (max-uint (get contest-until request) claim-until),
       partial-count: (+ (get partial-count request) u1),
       signers: (unwrap-panic (as-max-len? (append (get signers request) tx-sender) u32))}))
     (store-metrics tx-sender (merge info {
@@ -1125,7 +1387,7 @@
     (try! (transfer-in bond ERR-INSUFFICIENT-FUNDS))
     (map-set watchtowers tx-sender {last-report: u0, reports-submitted: u0,
                                     accuracy-score: WATCHTOWER-START-ACCURACY, is-active: true,
-                                    bond: bond, registered-at: burn-block-height, release-at: u0})
+                                    bond: bond, registered-at: burn-block-height, release-at: u0, open-claims: u0})
     (var-set active-watchtowers (+ (var-get active-watchtowers) u1))
     (var-set total-bonds (+ (var-get total-bonds) bond))
     (print {topic: "watchtower-registered", watchtower: tx-sender, bond: bond})
@@ -1148,6 +1410,8 @@
         (who tx-sender))
     (asserts! (not (get is-active tower)) ERR-STAKE-LOCKED)
     (asserts! (>= burn-block-height (get release-at tower)) ERR-STAKE-LOCKED)
+    ;; a claim it made must be decided or expired first: an expired one costs part of this bond
+    (asserts! (is-eq (get open-claims tower) u0) ERR-STAKE-LOCKED)
     (try! (transfer-out bond who))
     (map-delete watchtowers who)
     (var-set total-bonds (- (var-get total-bonds) bond))
@@ -1185,14 +1449,22 @@
     (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
     (partial (unwrap! (map-get? partial-signatures {message-hash: message-hash, signer: signer}) ERR-NOT-PENALIZABLE))
     (key {message-hash: message-hash, signer: signer})
-    (claim (default-to {claimants: (list), opened-at: (burn-now), confirmed: false} (map-get? claims key)))
+    (stored (map-get? claims key))
+    ;; a claim about an earlier attempt's partial is stale: its window closed long ago
+    (stale (match stored old (< (get attempt old) (get attempt partial)) false))
+    (claim (match stored old
+             (if stale {claimants: (list), opened-at: (burn-now), confirmed: false, attempt: (get attempt partial)} old)
+             {claimants: (list), opened-at: (burn-now), confirmed: false, attempt: (get attempt partial)}))
     (claimants (unwrap! (as-max-len? (append (get claimants claim) tx-sender) u32) ERR-WATCHTOWER-LIMIT))
     (quorum (get-watchtower-supermajority))
     (confirms (>= (fold count-active claimants u0) quorum)))
     (asserts! (not (get confirmed claim)) ERR-NOT-PENALIZABLE)
     (asserts! (is-none (index-of? (get claimants claim) tx-sender)) ERR-ALREADY-REPORTED)
     (asserts! (<= (burn-now) (get claim-until partial)) ERR-CLAIM-EXPIRED)
+    ;; a stale claim that never reached the supermajority was false: its claimants pay now
+    (match stored old (if (and stale (not (get confirmed old))) (forfeit-bonds (get claimants old) message-hash (some signer)) u0) u0)
     (map-set claims key (merge claim {claimants: claimants, confirmed: confirms}))
+    (open-claim)
     (print {topic: "invalid-signature-claim", message-hash: message-hash, signer: signer,
             watchtower: tx-sender, claims: (len claimants), quorum: quorum, confirmed: confirms})
     (if confirms
@@ -1210,9 +1482,10 @@
                             finalized-at: u0, settle-at: u0})
             (merge request {partial-count: count})))
         (if drop
-          (begin
-            (map-delete aggregate-claims {message-hash: message-hash,
-                                          aggregate: (unwrap-panic (get aggregate-signature request))})
+          (let ((dropped {message-hash: message-hash, aggregate: (unwrap-panic (get aggregate-signature request))}))
+            ;; claims against the dropped aggregate are moot: they close without a charge
+            (match (map-get? aggregate-claims dropped) moot (fold close-claim (get claimants moot) u0) u0)
+            (map-delete aggregate-claims dropped)
             (print {topic: "aggregate-dropped", message-hash: message-hash,
                     aggregate: (get aggregate-signature request), partial-count: count})
             true)
@@ -1249,8 +1522,10 @@
     (asserts! (<= (burn-now) (get settle-at request)) ERR-CLAIM-EXPIRED)
     (print {topic: "invalid-aggregate-claim", message-hash: message-hash, aggregate: aggregate,
             watchtower: tx-sender, claims: (len claimants), quorum: quorum, confirmed: confirms})
+    (open-claim)
     (if confirms
       (begin
+        (fold close-claim claimants u0)
         (map-delete aggregate-claims key)
         (map-set requests message-hash (merge request {aggregate-signature: none, aggregator: none,
                                                        finalized-at: u0, settle-at: u0}))
@@ -1270,7 +1545,8 @@
         (claim (unwrap! (map-get? claims key) ERR-UNKNOWN-CLAIM))
         (partial (unwrap! (map-get? partial-signatures key) ERR-UNKNOWN-CLAIM)))
     (asserts! (not (get confirmed claim)) ERR-ALREADY-FINALIZED)
-    (asserts! (> (burn-now) (get claim-until partial)) ERR-DEADLINE-NOT-REACHED)
+    (asserts! (or (< (get attempt claim) (get attempt partial)) (> (burn-now) (get claim-until partial)))
+              ERR-DEADLINE-NOT-REACHED)
     (map-delete claims key)
     (ok (forfeit-bonds (get claimants claim) message-hash (some signer)))))
 
@@ -1298,9 +1574,16 @@
     ;; An aggregate that stood before the deadline refused further partials: the members who
     ;; had not signed by then missed nothing, also if that aggregate was later rejected.
     (asserts! (not (get closed-early request)) ERR-NOT-PENALIZABLE)
-    (asserts! (is-none (map-get? partial-signatures {message-hash: message-hash, signer: signer})) ERR-NOT-PENALIZABLE)
-    (asserts! (map-insert liveness-penalties {message-hash: message-hash, signer: signer} stacks-block-height)
+    ;; no partial in this attempt of the request, and not yet penalized for this attempt
+    (asserts! (match (map-get? partial-signatures {message-hash: message-hash, signer: signer})
+                old (< (get attempt old) (get attempt request))
+                true)
+              ERR-NOT-PENALIZABLE)
+    (asserts! (match (map-get? liveness-penalties {message-hash: message-hash, signer: signer})
+                penalized (< penalized (get attempt request))
+                true)
               ERR-ALREADY-REPORTED)
+    (map-set liveness-penalties {message-hash: message-hash, signer: signer} (get attempt request))
     (let (
       (amount (slash-signer signer
                 (merge info {performance-metrics: (merge metrics {
@@ -1312,6 +1595,96 @@
       (print {topic: "liveness-penalty", message-hash: message-hash, signer: signer, notifier: tx-sender,
               slashed: amount, reward: reward})
       (ok amount))))
+
+;; ---------------------------------------------------------------------------------------
+;; Public: governance
+;; ---------------------------------------------------------------------------------------
+
+;; Any signer with bonded stake proposes; votes are weighted by the voter's bonded stake at
+;; the time of the vote, once per principal, for voting-period Bitcoin blocks (real ones:
+;; unbonding-period is longer, so no STX can leave one voter and vote again elsewhere). After
+;; that anyone executes a proposal that has more stake for than against and a turnout of at
+;; least quorum-bps of the total bonded stake. A change that would break a bound or a
+;; relation between parameters is refused when proposed and again when executed.
+(define-private (new-proposal (kind (string-ascii 9)) (parameter (string-ascii 32)) (value uint)
+                              (recipient (optional principal)))
+  (let ((id (+ (var-get proposal-count) u1))
+        (ends-at (+ burn-block-height (param "voting-period"))))
+    (map-set proposals id {proposer: tx-sender, kind: kind, parameter: parameter, value: value,
+                           recipient: recipient, votes-for: u0, votes-against: u0,
+                           created-at: burn-block-height, ends-at: ends-at, executed: false})
+    (var-set proposal-count id)
+    (print {topic: "proposal-created", proposal-id: id, proposer: tx-sender, kind: kind,
+            parameter: parameter, value: value, recipient: recipient, ends-at: ends-at})
+    id))
+
+(define-private (check-proposer)
+  (let ((info (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED)))
+    (try! (check-initialized))
+    (asserts! (> (get stake info) u0) ERR-INSUFFICIENT-STAKE)
+    (ok true)))
+
+(define-public (propose-parameter-change (parameter (string-ascii 32)) (value uint))
+  (begin
+    (try! (check-proposer))
+    (asserts! (is-some (map-get? param-bounds parameter)) ERR-UNKNOWN-PARAMETER)
+    (asserts! (valid-config parameter value) ERR-INVALID-PARAMS)
+    (ok (new-proposal "parameter" parameter value none))))
+
+;; Slashed STX in the treasury go only where a vote sends them.
+(define-public (propose-treasury-spend (amount uint) (recipient principal))
+  (begin
+    (try! (check-proposer))
+    (asserts! (> amount u0) ERR-INVALID-AMOUNT)
+    (asserts! (<= amount (var-get treasury)) ERR-INSUFFICIENT-FUNDS)
+    (ok (new-proposal "treasury" "" amount (some recipient)))))
+
+(define-public (propose-guardian (new-guardian principal))
+  (begin
+    (try! (check-proposer))
+    (ok (new-proposal "guardian" "" u0 (some new-guardian)))))
+
+(define-public (vote-on-proposal (proposal-id uint) (support bool))
+  (let ((proposal (unwrap! (map-get? proposals proposal-id) ERR-UNKNOWN-PROPOSAL))
+        (info (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED))
+        (weight (get stake info)))
+    (asserts! (> weight u0) ERR-INSUFFICIENT-STAKE)
+    (asserts! (< burn-block-height (get ends-at proposal)) ERR-VOTING-CLOSED)
+    (asserts! (map-insert proposal-votes {proposal-id: proposal-id, voter: tx-sender} {support: support, weight: weight})
+              ERR-ALREADY-VOTED)
+    (map-set proposals proposal-id
+      (merge proposal (if support
+                        {votes-for: (+ (get votes-for proposal) weight), votes-against: (get votes-against proposal)}
+                        {votes-for: (get votes-for proposal), votes-against: (+ (get votes-against proposal) weight)})))
+    (print {topic: "proposal-vote", proposal-id: proposal-id, voter: tx-sender, support: support, weight: weight})
+    (ok weight)))
+
+(define-public (execute-proposal (proposal-id uint))
+  (let ((proposal (unwrap! (map-get? proposals proposal-id) ERR-UNKNOWN-PROPOSAL))
+        (kind (get kind proposal))
+        (votes-for (get votes-for proposal))
+        (turnout (+ votes-for (get votes-against proposal))))
+    (asserts! (not (get executed proposal)) ERR-ALREADY-EXECUTED)
+    (asserts! (>= burn-block-height (get ends-at proposal)) ERR-VOTING-OPEN)
+    (asserts! (and (> votes-for (get votes-against proposal))
+                   (>= (* turnout BPS) (* (var-get total-stake) (param "quorum-bps"))))
+              ERR-PROPOSAL-REJECTED)
+    (if (is-eq kind "parameter")
+      (begin
+        (asserts! (valid-config (get parameter proposal) (get value proposal)) ERR-INVALID-PARAMS)
+        (map-set params (get parameter proposal) (get value proposal)))
+      (if (is-eq kind "treasury")
+        (let ((amount (get value proposal)))
+          (asserts! (<= amount (var-get treasury)) ERR-INSUFFICIENT-FUNDS)
+          (try! (transfer-out amount (unwrap-panic (get recipient proposal))))
+          (var-set treasury (- (var-get treasury) amount))
+          true)
+        (var-set guardian (unwrap-panic (get recipient proposal)))))
+    (map-set proposals proposal-id (merge proposal {executed: true}))
+    (print {topic: "proposal-executed", proposal-id: proposal-id, kind: kind, parameter: (get parameter proposal),
+            value: (get value proposal), recipient: (get recipient proposal), votes-for: votes-for,
+            votes-against: (get votes-against proposal)})
+    (ok true)))
 
 ;; ---------------------------------------------------------------------------------------
 ;; Public: emergency

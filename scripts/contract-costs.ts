@@ -2,10 +2,12 @@
 // of dts.clar as the simnet measures it, and how many complete signing rounds fit in one
 // block's budget. JSON on stdout, progress on stderr.
 import { Cl } from "@stacks/transactions";
+import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { Command } from "commander";
 import { toJson } from "../src/chain/clarity.js";
 import { SimnetChain, type ExecutionCost } from "../src/chain/simnet.js";
 import { runLocalNetwork } from "../src/local/network.js";
+import { committeeArgument, currentProposal } from "../src/chain/committee.js";
 import { messageHash, partialSign } from "../src/crypto/index.js";
 
 const DIMENSIONS = ["runtime", "readCount", "readLength", "writeCount", "writeLength"] as const;
@@ -38,7 +40,7 @@ const add = (a: ExecutionCost, b: ExecutionCost, times = 1): ExecutionCost =>
 const zero = Object.fromEntries(DIMENSIONS.map((d) => [d, 0])) as unknown as ExecutionCost;
 
 /** The calls that one lifetime of every other public function takes, on a live network. */
-function exerciseEverythingElse(chain: SimnetChain, t: number) {
+async function exerciseEverythingElse(chain: SimnetChain, t: number) {
   const deployer = chain.simnet.deployer;
   const epoch = chain.read("get-current-epoch") as bigint;
   const committee = (chain.read("get-epoch", [Cl.uint(epoch)]) as { committee: string[] }).committee;
@@ -96,7 +98,7 @@ function exerciseEverythingElse(chain: SimnetChain, t: number) {
   // Slashed members fell below min-stake: they top up to stay eligible.
   for (const member of committee.slice(0, t)) chain.mustCall("increase-stake", [Cl.uint(20_000_000)], member);
   chain.mine(Number(config()["rotation-period"]));
-  chain.mustCall("rotate-signers", [], requester);
+  chain.mustCall("rotate-signers", [committeeArgument(await currentProposal((fn, args) => chain.read(fn, args)))], requester);
   const latest = (chain.read("get-network-state") as { "latest-epoch": bigint })["latest-epoch"];
   const next = (chain.read("get-epoch", [Cl.uint(latest)]) as { committee: string[] }).committee;
   const backup = (chain.read("get-signers") as string[]).find((s) => !next.includes(s) && !committee.includes(s))!;
@@ -110,6 +112,38 @@ function exerciseEverythingElse(chain: SimnetChain, t: number) {
   chain.mustCall("withdraw-watchtower-bond", [], towers[1]);
 }
 
+/**
+ * rotate-signers with `signers` registered (stakes spread so that ranking matters) into a
+ * committee of min(32, signers): the first rotation, and a second one over an active
+ * committee, where the churn limit applies. The costlier of the two.
+ */
+async function measureRotation(signers: number) {
+  const chain = await SimnetChain.open({ trackCosts: true });
+  const n = Math.min(32, signers);
+  const t = Math.floor(n / 2) + 1;
+  const deployer = chain.simnet.deployer;
+  chain.mustCall("initialize", [Cl.uint(100_000_000), Cl.uint(t), Cl.uint(n), Cl.uint(144), Cl.uint(t)], deployer);
+  const accounts = Array.from({ length: signers }, (_, i) => chain.fundedAccount(`rotation-${signers}-${i}`, 10_000_000_000n));
+  accounts.forEach((account, i) => {
+    const key = bls12_381.G1.Point.BASE.multiply(BigInt(i + 1)).toBytes(true);
+    chain.mustCall("register-signer", [Cl.buffer(key)], account);
+    if (i % 3 === 0) chain.mustCall("increase-stake", [Cl.uint(1_000_000 * (i + 1))], account);
+  });
+  const rotate = async () =>
+    chain.mustCall("rotate-signers", [committeeArgument(await currentProposal((fn, args) => chain.read(fn, args)))], deployer);
+  const first = (await rotate()).cost!;
+  // Activate epoch 1 (any well-formed key: the contract cannot tell), let newcomers outrank.
+  const committee = (chain.read("get-epoch", [Cl.uint(1)]) as { committee: string[] }).committee;
+  const key = bls12_381.G1.Point.BASE.multiply(7n).toBytes(true);
+  for (const member of committee.slice(0, t))
+    chain.mustCall("submit-epoch-key", [Cl.uint(1), Cl.buffer(key), Cl.list(committee.map(() => Cl.buffer(key)))], member);
+  for (const account of accounts.filter((a) => !committee.includes(a)).slice(0, n)) chain.mustCall("increase-stake", [Cl.uint(5_000_000_000)], account);
+  chain.mine(144);
+  const second = (await rotate()).cost!;
+  const worst = first.runtime >= second.runtime ? first : second;
+  return { signers, committee: n, first, second, worst };
+}
+
 const rounds: Record<string, unknown> = {};
 let functions: Record<string, Summary> = {};
 let blockLimit: ExecutionCost | null = null;
@@ -121,7 +155,7 @@ for (const [t, n] of ROUNDS) {
   blockLimit ??= chain.log.find((entry) => entry.blockLimit)?.blockLimit ?? null;
   if (t === ROUNDS[0][0]) {
     progress("measuring every other public function…");
-    exerciseEverythingElse(chain, t);
+    await exerciseEverythingElse(chain, t);
   }
   const measured = summarize(chain);
   if (t === ROUNDS[0][0]) functions = measured;
@@ -143,4 +177,14 @@ for (const [t, n] of ROUNDS) {
   };
 }
 
-process.stdout.write(`${toJson({ blockLimit, functions, rounds })}\n`);
+const rotation: Record<string, unknown> = {};
+for (const signers of [8, 32, 64, 128]) {
+  progress(`measuring rotate-signers with ${signers} registered signers…`);
+  const measured = await measureRotation(signers);
+  rotation[`${signers}-signers`] = {
+    ...measured,
+    shareOfBlock: Object.fromEntries(DIMENSIONS.map((d) => [d, measured.worst[d] / blockLimit![d]])),
+  };
+}
+
+process.stdout.write(`${toJson({ blockLimit, functions, rounds, rotation })}\n`);

@@ -31,6 +31,7 @@ import {
   thresholdKeys,
   verifyBls,
   wallets,
+  rotate,
 } from "./helpers";
 
 const ERR_INVALID_PARAMS = 101;
@@ -56,7 +57,7 @@ const nextRotation = () => (decode(read("get-network-state")) as Record<string, 
 function pendingEpoch() {
   initialize();
   registerSigners([w1, w2, w3, w4, w5, w6]);
-  expect(call("rotate-signers", [], w1).result).toBeOk(Cl.uint(1));
+  expect(rotate(w1).result).toBeOk(Cl.uint(1));
 }
 
 /** Epoch 1 [w1..w5] active; w6 outranks w5, so epoch 2 is [w6, w1, w2, w3, w4], pending. */
@@ -64,7 +65,7 @@ function reshareEpoch() {
   activeEpoch([w1, w2, w3, w4, w5, w6, w7], thresholdKeys(3, 5, "dkg-epoch-1"));
   expect(call("increase-stake", [Cl.uint(100n * STX)], w6).result).toBeOk(Cl.uint(200n * STX));
   mineBurnNowTo(nextRotation());
-  expect(call("rotate-signers", [], w1).result).toBeOk(Cl.uint(2));
+  expect(rotate(w1).result).toBeOk(Cl.uint(2));
   expect(epochOf(2).committee).toEqual([w6, w1, w2, w3, w4]);
 }
 
@@ -153,7 +154,7 @@ describe("post-dkg-message", () => {
     pendingEpoch();
     expect(post(1, 1, payloadOf(10, 1), w1).result).toBeOk(Cl.bool(true));
     mineBurnNowTo(nextRotation());
-    expect(call("rotate-signers", [], w1).result).toBeOk(Cl.uint(2));
+    expect(rotate(w1).result).toBeOk(Cl.uint(2));
     expect(post(1, 1, payloadOf(10, 2), w2).result).toBeErr(Cl.uint(ERR_EPOCH_CLOSED));
     expect(post(2, 1, payloadOf(10, 2), w2).result).toBeOk(Cl.bool(true));
   });
@@ -261,7 +262,7 @@ describe("a real DKG through post-dkg-message", () => {
 
     expect(call("increase-stake", [Cl.uint(100n * STX)], w6).result).toBeOk(Cl.uint(200n * STX));
     mineBurnNowTo(nextRotation());
-    expect(call("rotate-signers", [], w1).result).toBeOk(Cl.uint(2));
+    expect(rotate(w1).result).toBeOk(Cl.uint(2));
     const next = epochOf(2).committee;
     expect(next).toEqual([w6, w1, w2, w3, w4]);
 

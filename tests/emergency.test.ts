@@ -35,6 +35,8 @@ import {
   thresholdKeys,
   wallets,
   type ThresholdKeys,
+  rotate,
+  committeeArg,
 } from "./helpers";
 
 const ERR_UNAUTHORIZED = 100;
@@ -138,7 +140,7 @@ describe("pause", () => {
   it("comes before every other check: before initialize a gated call is ERR-PAUSED", () => {
     expect(pause().result).toBeOk(Cl.bool(true));
     expect(call("register-signer", [Cl.buffer(blsKey("early"))], wallets[0]).result).toBeErr(Cl.uint(ERR_PAUSED));
-    expect(call("rotate-signers", [], wallets[0]).result).toBeErr(Cl.uint(ERR_PAUSED));
+    expect(rotate(wallets[0]).result).toBeErr(Cl.uint(ERR_PAUSED));
     // update-metrics too: unpaused before initialize it is ERR-NOT-INITIALIZED (metrics.test.ts).
     const metrics = [Cl.principal(wallets[0]), Cl.uint(1), Cl.uint(100), Cl.uint(100)];
     expect(call("update-metrics", metrics, deployer).result).toBeErr(Cl.uint(ERR_PAUSED));
@@ -235,7 +237,7 @@ describe("while paused", () => {
   it("rotate-signers is ERR-PAUSED; after unpause it forms the committee", () => {
     initialize();
     registerSigners(wallets.slice(0, 3));
-    const done = expectPausedThenWorks("rotate-signers", [], wallets[5]);
+    const done = expectPausedThenWorks("rotate-signers", [committeeArg(wallets.slice(0, 3))], wallets[5]);
     expect(done.result).toBeOk(Cl.uint(1));
     expect(read("get-member-index", [Cl.uint(1), Cl.principal(wallets[0])])).toBeSome(Cl.uint(1));
   });
@@ -243,7 +245,7 @@ describe("while paused", () => {
   it("post-dkg-message is ERR-PAUSED; after unpause it is broadcast", () => {
     initialize();
     registerSigners(wallets.slice(0, 3));
-    expect(call("rotate-signers", [], wallets[0]).result).toBeOk(Cl.uint(1));
+    expect(rotate(wallets[0]).result).toBeOk(Cl.uint(1));
     const done = expectPausedThenWorks("post-dkg-message", [Cl.uint(1), Cl.uint(1), Cl.bufferFromHex("c0ffee")], wallets[1]);
     expect(printed(done.events, "dkg-message")).toMatchObject({ epoch: 1n, sender: wallets[1], payload: "0xc0ffee" });
   });
@@ -251,7 +253,7 @@ describe("while paused", () => {
   it("submit-epoch-key is ERR-PAUSED; after unpause the vote counts", () => {
     initialize();
     registerSigners(wallets.slice(0, 5));
-    expect(call("rotate-signers", [], wallets[0]).result).toBeOk(Cl.uint(1));
+    expect(rotate(wallets[0]).result).toBeOk(Cl.uint(1));
     const keys = thresholdKeys(3, 5, "emergency");
     const vote = [Cl.uint(1), Cl.buffer(keys.groupKey), Cl.list(keys.shareKeys.map((k) => Cl.buffer(k)))];
     const done = expectPausedThenWorks("submit-epoch-key", vote, wallets[0]);
@@ -468,9 +470,9 @@ describe("the pause clocks: paused blocks never count", () => {
     expect(unpause().result).toBeOk(Cl.bool(true));
     expect(burnNow()).toBe(lastRotation);
     expect(decode(read("get-current-interval"))).toBe(interval);
-    expect(call("rotate-signers", [], wallets[11]).result).toBeErr(Cl.uint(129)); // ERR-ROTATION-NOT-DUE
+    expect(rotate(wallets[11]).result).toBeErr(Cl.uint(129)); // ERR-ROTATION-NOT-DUE
     mineBurnBlocks(144);
     expect(decode(read("get-current-interval"))).toBe((lastRotation + 144n) / 144n);
-    expect(call("rotate-signers", [], wallets[11]).result).toBeOk(Cl.uint(2));
+    expect(rotate(wallets[11]).result).toBeOk(Cl.uint(2));
   });
 });

@@ -36,6 +36,7 @@ import {
   thresholdKeys,
   verifyBls,
   wallets,
+  rotate,
 } from "./helpers";
 
 const ERR_INVALID_PARAMS = 101;
@@ -68,7 +69,7 @@ interface Epoch {
 const epochOf = (epoch: number) => decode(read("get-epoch", [Cl.uint(epoch)])) as Epoch | null;
 const memberIndex = (epoch: number, who: string) => decode(read("get-member-index", [Cl.uint(epoch), Cl.principal(who)]));
 const networkState = () => decode(read("get-network-state")) as Record<string, bigint>;
-const rotate = (sender = w1) => call("rotate-signers", [], sender);
+const rotateBy = (sender = w1) => rotate(sender);
 
 /** Mines Bitcoin blocks until the next rotation is due: burn-now = last-rotation + rotation-period. */
 const mineToNextRotation = () => mineBurnNowTo(networkState()["last-rotation"] + ROTATION_PERIOD);
@@ -121,14 +122,14 @@ describe("rotate-signers", () => {
     initialize();
     registerSigners([w1, w2]);
 
-    const refused = rotate();
+    const refused = rotateBy();
     expect(refused.result).toBeErr(Cl.uint(ERR_INSUFFICIENT_SIGNERS));
     expect(prints(refused.events)).toEqual([]);
     expect(epochOf(1)).toBeNull();
     expect(networkState()["latest-epoch"]).toBe(0n);
 
     registerSigners([w3]);
-    expect(rotate().result).toBeOk(Cl.uint(1));
+    expect(rotateBy().result).toBeOk(Cl.uint(1));
     expect(epochOf(1)!.committee).toEqual([w1, w2, w3]);
   });
 
@@ -140,7 +141,7 @@ describe("rotate-signers", () => {
     expect(call("increase-stake", [Cl.uint(50n * STX)], w6).result).toBeOk(Cl.uint(150n * STX));
     expect(call("increase-stake", [Cl.uint(20n * STX)], w7).result).toBeOk(Cl.uint(120n * STX));
 
-    const rotated = rotate(deployer); // anyone may rotate
+    const rotated = rotateBy(deployer); // anyone may rotate
     expect(rotated.result).toBeOk(Cl.uint(1));
     const height = BigInt(simnet.blockHeight);
     const burn = BigInt(simnet.burnBlockHeight);
@@ -154,6 +155,7 @@ describe("rotate-signers", () => {
       "share-public-keys": [],
       status: "pending",
       "created-at": height,
+      "formed-at": burn,
       "activated-at": 0n,
     });
     committee.forEach((member, i) => expect(memberIndex(1, member)).toBe(BigInt(i + 1)));
@@ -193,7 +195,7 @@ describe("rotate-signers", () => {
     expect(signerInfo(w1)).toMatchObject({ stake: 150n * STX, "reputation-score": 2220n });
     expect(signerInfo(w6)).toMatchObject({ stake: 120n * STX, "reputation-score": 4200n });
 
-    expect(rotate().result).toBeOk(Cl.uint(1));
+    expect(rotateBy().result).toBeOk(Cl.uint(1));
     expect(epochOf(1)!.committee).toEqual([w6, w2, w3, w4, w5]);
     expect(memberIndex(1, w1)).toBeNull();
   });
@@ -201,22 +203,22 @@ describe("rotate-signers", () => {
   it("refuses with ERR-ROTATION-NOT-DUE before rotation-period Bitcoin blocks have passed (Stacks blocks do not count), then rotates", () => {
     initialize();
     registerSigners([w1, w2, w3, w4, w5]);
-    expect(rotate().result).toBeOk(Cl.uint(1));
+    expect(rotateBy().result).toBeOk(Cl.uint(1));
     const last = BigInt(simnet.burnBlockHeight);
     expect(networkState()["last-rotation"]).toBe(last);
 
-    expect(rotate().result).toBeErr(Cl.uint(ERR_ROTATION_NOT_DUE));
+    expect(rotateBy().result).toBeErr(Cl.uint(ERR_ROTATION_NOT_DUE));
     // Many Stacks blocks, no Bitcoin block: still not due.
     mineStacksBlocks(ROTATION_PERIOD * 2n);
-    expect(rotate().result).toBeErr(Cl.uint(ERR_ROTATION_NOT_DUE));
+    expect(rotateBy().result).toBeErr(Cl.uint(ERR_ROTATION_NOT_DUE));
     nextCallAtBurn(last + ROTATION_PERIOD - 1n);
-    const early = rotate();
+    const early = rotateBy();
     expect(early.result).toBeErr(Cl.uint(ERR_ROTATION_NOT_DUE));
     expect(prints(early.events)).toEqual([]);
     expect(epochOf(2)).toBeNull();
 
     mineBurnBlocks(1);
-    const due = rotate();
+    const due = rotateBy();
     expect(BigInt(simnet.burnBlockHeight)).toBe(last + ROTATION_PERIOD);
     expect(due.result).toBeOk(Cl.uint(2));
     // Epoch 1 never became active, so epoch 2 is a fresh DKG, not a reshare.
@@ -230,7 +232,7 @@ describe("rotate-signers", () => {
     expect(call("increase-stake", [Cl.uint(100n * STX)], w6).result).toBeOk(Cl.uint(200n * STX));
     mineToNextRotation();
 
-    const rotated = rotate(w7);
+    const rotated = rotateBy(w7);
     expect(rotated.result).toBeOk(Cl.uint(2));
     const committee = [w6, w1, w2, w3, w4];
     expect(printed(rotated.events, "committee-rotated")).toEqual({
@@ -261,7 +263,7 @@ describe("rotate-signers", () => {
     expect(config()["max-churn"]).toBe(2n);
     mineToNextRotation();
 
-    const rotated = rotate();
+    const rotated = rotateBy();
     expect(rotated.result).toBeOk(Cl.uint(2));
     // Two newcomers join (w8 is kept out by the limit); w1 and w2 rank in; the fifth seat goes
     // to the first outranked serving member in seat order, w3.
@@ -299,7 +301,7 @@ describe("rotate-signers", () => {
     }
     mineToNextRotation();
 
-    const rotated = rotate();
+    const rotated = rotateBy();
     expect(rotated.result).toBeOk(Cl.uint(2));
     const committee = [w6, w7, w8, w1, w2];
     expect(epochOf(2)!.committee).toEqual(committee);
@@ -317,10 +319,10 @@ describe("rotate-signers", () => {
     registerSigners([w1, w2, w3]);
     expect(call("request-unstake", [Cl.uint(1)], w2).result).toBeOk(Cl.uint(simnet.burnBlockHeight + 2016)); // a Bitcoin height
     expect(signerInfo(w2)).toMatchObject({ exiting: true, status: "exiting" });
-    expect(rotate().result).toBeErr(Cl.uint(ERR_INSUFFICIENT_SIGNERS));
+    expect(rotateBy().result).toBeErr(Cl.uint(ERR_INSUFFICIENT_SIGNERS));
 
     registerSigners([w4]);
-    expect(rotate().result).toBeOk(Cl.uint(1));
+    expect(rotateBy().result).toBeOk(Cl.uint(1));
     expect(epochOf(1)!.committee).toEqual([w1, w3, w4]);
     expect(memberIndex(1, w2)).toBeNull();
   });
@@ -336,7 +338,7 @@ describe("rotate-signers", () => {
     expect(signerInfo(w5)).toMatchObject({ stake: 99n * STX, exiting: false });
     mineToNextRotation();
 
-    const rotated = rotate();
+    const rotated = rotateBy();
     expect(rotated.result).toBeOk(Cl.uint(2));
     expect(epochOf(2)!.committee).toEqual([w1, w2, w3, w4]);
     expect(printed(rotated.events, "committee-rotated")).toMatchObject({ "churn-limit": 2n, joined: [], left: [w5] });
@@ -351,7 +353,7 @@ describe("submit-epoch-key", () => {
   function pendingEpoch() {
     initialize();
     registerSigners([w1, w2, w3, w4, w5, w6]);
-    expect(rotate().result).toBeOk(Cl.uint(1));
+    expect(rotateBy().result).toBeOk(Cl.uint(1));
   }
 
   it("refuses an epoch that was never formed with ERR-UNKNOWN-EPOCH", () => {
@@ -458,7 +460,7 @@ describe("submit-epoch-key", () => {
     pendingEpoch();
     expect(vote(1, keys, w1).result).toBeOk(Cl.bool(false));
     mineToNextRotation();
-    expect(rotate().result).toBeOk(Cl.uint(2));
+    expect(rotateBy().result).toBeOk(Cl.uint(2));
 
     expect(vote(1, keys, w2).result).toBeErr(Cl.uint(ERR_EPOCH_CLOSED));
     expect(tally(1, keys)).toBeUint(1);
@@ -472,7 +474,7 @@ describe("submit-epoch-key", () => {
     expect(activeEpoch([w1, w2, w3, w4, w5, w6], old)).toEqual([w1, w2, w3, w4, w5]);
     expect(call("increase-stake", [Cl.uint(100n * STX)], w6).result).toBeOk(Cl.uint(200n * STX));
     mineToNextRotation();
-    expect(rotate().result).toBeOk(Cl.uint(2));
+    expect(rotateBy().result).toBeOk(Cl.uint(2));
     const next = epochOf(2)!;
     expect(next.committee).toEqual([w6, w1, w2, w3, w4]); // w6 joined, w5 left
 

@@ -3,6 +3,7 @@
 import { expect } from "vitest";
 import { Cl, privateKeyToAddress, type ClarityValue } from "@stacks/transactions";
 import { decode, type Plain } from "../src/chain/clarity.js";
+import { proposeCommittee, rotationInputsFrom } from "../src/chain/committee.js";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { sha256, sha384 } from "@noble/hashes/sha2.js";
 
@@ -256,11 +257,28 @@ export const messageHashOf = (text: string) => sha256(new TextEncoder().encode(t
 /** Initializes for `keys` (t, n; required-signers = t unless overridden), registers `signers`,
  *  forms epoch 1 and has its first t members vote `keys` in. Returns the committee in share
  *  order: committee[i - 1] holds keys.shares[i - 1]. */
+// ---- rotation ---------------------------------------------------------------------------
+
+/** The one committee rotate-signers accepts now, computed from the contract's public state. */
+export function proposal(): string[] {
+  const networkState = decode(read("get-network-state")) as Record<string, any>;
+  const current = networkState["current-epoch"] as bigint;
+  const serving = current === 0n ? [] : (decode(read("get-epoch", [Cl.uint(current)])) as { committee: string[] }).committee;
+  return proposeCommittee(rotationInputsFrom({ ranking: decode(read("get-ranking")) as Record<string, unknown>[], config: config(), networkState, serving }));
+}
+
+export const committeeArg = (members: string[]) => Cl.list(members.map((m) => Cl.principal(m)));
+
+/** rotate-signers with the committee the contract accepts (see proposal()). */
+export function rotate(sender: string) {
+  return call("rotate-signers", [committeeArg(proposal())], sender);
+}
+
 export function activeEpoch(signers: string[], keys: ThresholdKeys, overrides: Partial<typeof DEFAULTS> = {}): string[] {
   const n = BigInt(keys.n);
   expect(initialize({ totalSigners: n, threshold: BigInt(keys.t), requiredSigners: BigInt(keys.t), ...overrides }).result).toBeOk(Cl.bool(true));
   registerSigners(signers);
-  expect(call("rotate-signers", [], signers[0]).result).toBeOk(Cl.uint(1));
+  expect(rotate(signers[0]).result).toBeOk(Cl.uint(1));
   const committee = (decode(read("get-epoch", [Cl.uint(1)])) as { committee: string[] }).committee;
   expect(committee).toHaveLength(keys.n);
   const vote = [Cl.uint(1), Cl.buffer(keys.groupKey), Cl.list(keys.shareKeys.map((k) => Cl.buffer(k)))];

@@ -17,6 +17,7 @@ import {
   read,
   stxBalance,
   wallets,
+  rotate,
 } from "./helpers";
 
 const ERR_UNAUTHORIZED = 100;
@@ -41,6 +42,7 @@ const DOCUMENTED_DEFAULTS = {
   "claim-window": 144n,
   "report-interval": 144n,
   "false-claim-bps": 1000n,
+  "dkg-timeout": 144n,
 };
 
 const UNINITIALIZED_CONFIG = {
@@ -222,7 +224,7 @@ describe("before initialize", () => {
   });
 
   it("rotate-signers is ERR-NOT-INITIALIZED and forms no epoch", () => {
-    const { result, events } = call("rotate-signers", [], wallets[0]);
+    const { result, events } = rotate(wallets[0]);
     expect(result).toBeErr(Cl.uint(ERR_NOT_INITIALIZED));
     expect(events).toEqual([]);
     expect(read("get-current-epoch")).toBeUint(0);

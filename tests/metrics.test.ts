@@ -163,6 +163,7 @@ describe("update-metrics", () => {
     expect(signerInfo(signer)).toEqual({ ...before, "reputation-score": 2800n, "performance-metrics": metrics });
     expect(reputation(signer)).toEqual({ ok: 2800n });
     expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(currentInterval())]))).toEqual({
+      quorum: 3n,
       uptimes: [90n, 90n, 90n],
       speeds: [2n, 2n, 2n],
       accuracies: [80n, 80n, 80n],

@@ -29,6 +29,7 @@ import {
   signerInfo,
   thresholdKeys,
   wallets,
+  rotate,
 } from "./helpers";
 
 afterEach(() => expectBalancedBooks());
@@ -224,7 +225,7 @@ describe("rotate-signers", () => {
     // 40 * 100 + 40 * 25 + 20 * 100 = 4000 + 1000 + 2000 = 7000, - 5000 = 2000: exactly the floor
     expect(setMetrics(signers[1], 1, 100, 25)).toBe(2000n);
 
-    const { result, events } = call("rotate-signers", [], wallets[9]);
+    const { result, events } = rotate(wallets[9]);
     expect(result).toBeOk(Cl.uint(1));
     // Ranked by stake x reputation (ties by registration): the neutral 5000s first.
     const committee = [signers[2], signers[3], signers[4], signers[5], signers[1]];
@@ -258,7 +259,7 @@ describe("rotate-signers", () => {
 
     const lastRotation = (decode(read("get-network-state")) as Record<string, any>)["last-rotation"] as bigint;
     mineBurnNowTo(lastRotation + 144n); // rotation-period counts Bitcoin blocks
-    const { result, events } = call("rotate-signers", [], notifier);
+    const { result, events } = rotate(notifier);
     expect(result).toBeOk(Cl.uint(2));
     const next = (decode(read("get-epoch", [Cl.uint(2)])) as Record<string, any>).committee as string[];
     expect(next).not.toContain(target);

@@ -21,6 +21,7 @@ import {
   read,
   registerSigners,
   rewardsOf,
+  rotate,
   signerInfo,
   stxBalance,
   thresholdKeys,
@@ -134,7 +135,7 @@ describe("attack 1: committee capture through metrics", () => {
     const sybils = Array.from({ length: 5 }, (_, i) => freshAccount(`capture-sybil-${i}`, 10n * STAKE));
     registerSigners(sybils);
     passBurn(Number(DEFAULTS.rotationPeriod));
-    const { result, events } = call("rotate-signers", [], sybils[0]);
+    const { result, events } = rotate(sybils[0]);
     expect(result).toBeOk(Cl.uint(2));
     expect(printed(events, "committee-rotated")).toMatchObject({ committee, joined: [], left: [] });
   });
@@ -323,6 +324,48 @@ describe("attack 3: colluding watchtowers", () => {
     expect(results).toEqual([Cl.ok(Cl.bool(false)), Cl.ok(Cl.bool(false)), Cl.ok(Cl.bool(false)), Cl.ok(Cl.bool(true))]);
     expect(claimOf(message, faulty)!.confirmed).toBe(true);
     expect(signerInfo(faulty)!.stake).toBe(STAKE - STAKE / 10n);
+  });
+});
+
+describe("reports and claims after a watchtower leaves", () => {
+  it("liars who report and leave do not lower the quorum of the interval: it never falls below the supermajority of its first report", () => {
+    epochOne();
+    const all = wallets.slice(5, 12); // seven active watchtowers: supermajority 5
+    towers(all);
+    const [liars, honest] = [all.slice(0, 3), all.slice(3)];
+    const target = committee[0];
+    const before = standing(target);
+    const report = (tower: string, uptime: number) =>
+      call("submit-watchtower-report", [Cl.principal(target), Cl.uint(uptime), Cl.uint(1), Cl.uint(0)], tower);
+    for (const liar of liars) expect(report(liar, 0).result).toBeOk(expect.anything());
+    for (const liar of liars) expect(call("leave-watchtower", [], liar).result).toBeOk(expect.anything());
+    expect(supermajority()).toBe(3n); // four active now
+    // Without the interval's quorum of 5, this fourth report would apply the liars' 0.
+    const fourth = report(honest[0], 100);
+    expect(printed(fourth.events, "watchtower-report")).toMatchObject({ reports: 4n, quorum: 5n, agreed: false });
+    expect(standing(target)).toEqual(before);
+    const fifth = report(honest[1], 100);
+    expect(printed(fifth.events, "watchtower-report")).toMatchObject({ reports: 5n, quorum: 5n, agreed: true });
+    // All five agreed on speed 1 (applied); on uptime the supermajority says 100, not 0.
+    expect(standing(target)).toEqual({ ...before, metrics: { ...before.metrics, "signing-speed": 1n } });
+  });
+
+  it("a watchtower cannot take its bond out while a claim it made is open: the claim must be decided or expire (and cost it) first", () => {
+    epochOne();
+    const [a, b, c] = [wallets[5], wallets[6], wallets[7]];
+    towers([a, b, c]);
+    const message = request("claim then leave");
+    sign(message, 1);
+    expect(call("report-invalid-signature", [Cl.buffer(message), Cl.principal(committee[0])], a).result).toBeOk(Cl.bool(false));
+    expect(watchtower(a)!["open-claims"]).toBe(1n);
+    expect(call("leave-watchtower", [], a).result).toBeOk(expect.anything());
+    passBurn(UNBONDING);
+    expect(call("withdraw-watchtower-bond", [], a).result).toEqual(errCode(ERR.STAKE_LOCKED));
+    expect(call("expire-claim", [Cl.buffer(message), Cl.principal(committee[0])], b).result).toBeOk(Cl.uint(BOND / 10n));
+    expect(watchtower(a)).toMatchObject({ "open-claims": 0n, bond: BOND - BOND / 10n });
+    const balance = stxBalance(a);
+    expect(call("withdraw-watchtower-bond", [], a).result).toBeOk(Cl.uint(BOND - BOND / 10n));
+    expect(stxBalance(a)).toBe(balance + BOND - BOND / 10n);
   });
 });
 
@@ -521,7 +564,7 @@ describe("a rotation never hands over the key", () => {
     registerSigners(whales);
     for (const whale of whales) expect(call("increase-stake", [Cl.uint(9n * STAKE)], whale).result).toBeOk(Cl.uint(10n * STAKE));
     passBurn(Number(DEFAULTS.rotationPeriod));
-    const first = call("rotate-signers", [], whales[0]);
+    const first = rotate(whales[0]);
     expect(first.result).toBeOk(Cl.uint(2));
     const rotated = printed(first.events, "committee-rotated");
     expect(rotated["churn-limit"]).toBe(2n);
@@ -532,7 +575,7 @@ describe("a rotation never hands over the key", () => {
     // Epoch 2 never activates (the whales do not deal); the next rotation is again measured
     // against the serving epoch 1 and again keeps t of its members.
     passBurn(Number(DEFAULTS.rotationPeriod));
-    const second = printed(call("rotate-signers", [], whales[0]).events, "committee-rotated");
+    const second = printed(rotate(whales[0]).events, "committee-rotated");
     expect(second.previous).toBe(1n);
     expect((second.committee as string[]).filter((m) => committee.includes(m))).toHaveLength(3);
   });
@@ -555,7 +598,7 @@ describe("a rotation never hands over the key", () => {
       expect(round).toBeLessThan(20);
     }
     passBurn(Number(DEFAULTS.rotationPeriod));
-    const rotated = printed(call("rotate-signers", [], wallets[9]).events, "committee-rotated");
+    const rotated = printed(rotate(wallets[9]).events, "committee-rotated");
     expect(rotated["churn-limit"]).toBe(5n);
     expect(rotated.joined).toEqual(backups);
     expect(rotated.left).toEqual(committee.slice(0, 3));

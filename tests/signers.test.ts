@@ -106,6 +106,7 @@ describe("register-signer", () => {
       unbonding: 0n,
       "unbonding-release": 0n,
       "claim-until": 0n, // burn-now until which its last partial may be contested: none yet
+      "excluded-from": 0n, // no cancelled epoch excludes it
       exiting: false,
       status: "backup",
     });

@@ -35,6 +35,7 @@ import {
   nextCallAtStacks,
   reportMetrics,
   settleFee,
+  rotate,
 } from "./helpers";
 
 const ERR_INVALID_PARAMS = 101;
@@ -122,7 +123,7 @@ describe("request-signature", () => {
     registerSigners([w1, w2, w3, w4, w5]);
     const hash = messageHashOf("too early");
     expect(requestSignature(hash, MIN_FEE).result).toBeErr(Cl.uint(ERR_NO_ACTIVE_KEY));
-    expect(call("rotate-signers", [], w1).result).toBeOk(Cl.uint(1)); // formed, key not agreed
+    expect(rotate(w1).result).toBeOk(Cl.uint(1)); // formed, key not agreed
     const before = stxBalance(requester);
     const refused = requestSignature(hash, MIN_FEE);
     expect(refused.result).toBeErr(Cl.uint(ERR_NO_ACTIVE_KEY));
@@ -202,6 +203,8 @@ describe("request-signature", () => {
       "closed-early": false,
       "fee-paid": false,
       refunded: false,
+      attempt: 1n,
+      "contest-until": 0n,
     });
     expect(printed(requested.events, "signature-requested")).toEqual({
       topic: "signature-requested",
@@ -210,6 +213,7 @@ describe("request-signature", () => {
       fee,
       epoch: 1n,
       deadline,
+      attempt: 1n,
       "group-public-key": hex(keys.groupKey),
     });
     expect(accounting()["pending-fees"]).toBe(fee);
@@ -310,6 +314,7 @@ describe("submit-partial-signature", () => {
       index: 4n,
       "claim-until": burnNow() + CLAIM_WINDOW,
       invalid: false,
+      attempt: 1n,
     });
     expect(signerInfo(w4)!["claim-until"]).toBe(burnNow() + CLAIM_WINDOW);
     expect(printed(submitted.events, "partial-signature")).toEqual({

@@ -296,7 +296,7 @@ describe("report-invalid-signature", () => {
     expect(result).toBeOk(Cl.bool(false));
     expect(printed(events, "invalid-signature-claim")).toMatchObject({ watchtower: towerA, claims: 1n, quorum: 3n, confirmed: false });
     expect(prints(events).map((e) => e.topic)).toEqual(["invalid-signature-claim"]);
-    expect(getClaim(message, 1)).toEqual({ claimants: [towerA], "opened-at": burnNow(), confirmed: false });
+    expect(getClaim(message, 1)).toEqual({ claimants: [towerA], "opened-at": burnNow(), confirmed: false, attempt: 1n });
     expect(signerInfo(committee[0])).toMatchObject({
       stake: STAKE,
       "slashing-history": { "total-slashes": 0n, "last-slash-height": 0n, "slashed-amount": 0n },

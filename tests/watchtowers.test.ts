@@ -72,6 +72,7 @@ describe("register-watchtower", () => {
       bond: BOND,
       "registered-at": BigInt(simnet.burnBlockHeight), // a Bitcoin height
       "release-at": 0n,
+      "open-claims": 0n,
     });
     expect(printed(events, "watchtower-registered")).toEqual({ topic: "watchtower-registered", watchtower: tower, bond: BOND });
     expect(watchtowerCount()).toBe(1n);
@@ -341,11 +342,13 @@ describe("submit-watchtower-report", () => {
     expect(printed(events, "watchtower-report")).toMatchObject({ interval: interval + 1n, uptime: 50n, reports: 1n, agreed: false });
     expect(signerInfo(signer)!["performance-metrics"].uptime).toBe(100n);
     expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval + 1n)]))).toEqual({
+      quorum: 3n,
       uptimes: [50n],
       speeds: [2n],
       accuracies: [100n],
     });
     expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval)]))).toEqual({
+      quorum: 3n,
       uptimes: [90n],
       speeds: [2n],
       accuracies: [100n],
@@ -379,6 +382,7 @@ describe("submit-watchtower-report", () => {
     expect(result).toBeOk(Cl.uint(8800));
     expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ uptime: 95n, "signing-speed": 2n, accuracy: 100n });
     expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval)]))).toEqual({
+      quorum: 3n,
       uptimes: [0n, 90n, 95n],
       speeds: [2n, 3n, 100_000n],
       accuracies: [0n, 100n, 100n],

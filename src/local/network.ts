@@ -5,6 +5,7 @@
 // result is verified with BLS against the group key stored in the contract.
 import { Cl } from "@stacks/transactions";
 import { SimnetChain, type CallOutcome } from "../chain/simnet.js";
+import { committeeArgument, currentProposal } from "../chain/committee.js";
 import type { Plain } from "../chain/clarity.js";
 import {
   DkgParticipant,
@@ -93,7 +94,7 @@ export async function runLocalNetwork(options: LocalNetworkOptions): Promise<Loc
   say(`register-signer: ${signers.length} signers staked ${MIN_STAKE} uSTX each`);
   chain.mustCall("register-watchtower", [], watchtower);
 
-  const rotation = chain.mustCall("rotate-signers", [], requester);
+  const rotation = chain.mustCall("rotate-signers", [committeeArgument(await currentProposal((fn, args) => chain.read(fn, args)))], requester);
   const epoch = Number(rotation.value);
   const committee = (chain.read("get-epoch", [Cl.uint(epoch)]) as { committee: string[] }).committee;
   say(`rotate-signers: epoch ${epoch}, committee ${committee.length} of ${signers.length} registered`);
