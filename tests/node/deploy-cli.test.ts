@@ -235,6 +235,17 @@ describe("deploy and dts CLI against the devnet node", () => {
     expect(human.stdout).toMatch(/txid\s+0x[0-9a-f]{64}/);
     expect(human.stdout).toContain("fee       5000 uSTX (--fee)");
     expect(human.stdout).toContain("nonce     7 (--nonce)");
+    // Bad keys: clear errors that never echo the secret.
+    const badKey = await run("deploy.ts", ["--network", "testnet", "--dry-run"], { DTS_PRIVATE_KEY: "c0ffee-secret-c0ffee" });
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toBe("error: DTS_PRIVATE_KEY is not a Stacks private key (64 hex digits, optionally followed by 01)\n");
+    expect(badKey.stdout + badKey.stderr).not.toContain("c0ffee-secret");
+    const badWords = await run("deploy.ts", ["--network", "testnet", "--dry-run", "--json"], { DTS_MNEMONIC: "zebra secretword apple pie" });
+    expect(badWords.code).toBe(2);
+    expect(JSON.parse(badWords.stdout)).toEqual({ ok: false, error: "usage", message: "DTS_MNEMONIC is not a valid BIP-39 mnemonic" });
+    expect(badWords.stdout + badWords.stderr).not.toContain("secretword");
+    const noKey = await run("deploy.ts", ["--network", "testnet", "--dry-run"], {});
+    expect(noKey.stderr).toBe("error: no key: set DTS_PRIVATE_KEY or DTS_MNEMONIC, or pass --mnemonic-file or --keystore\n");
     // Mainnet without --yes is refused before anything else.
     const refused = await run("deploy.ts", ["--network", "mainnet", "--node-url", `http://127.0.0.1:${port}`], { DTS_PRIVATE_KEY: key });
     expect(refused.code).toBe(2);
