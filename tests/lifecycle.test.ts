@@ -335,6 +335,40 @@ describe("register-signer: the key's x must be a field element", () => {
   });
 });
 
+describe("a committee holding an identity key that is no G1 point", () => {
+  it("the DKG through post-dkg-message completes without that member, names it absent, and t members sign under the key", () => {
+    initialize();
+    // x = 0 is a field element (the contract accepts it), but (0, 2) has order 3: not in G1.
+    const bad = Uint8Array.from([0x80, ...new Array(47).fill(0)]);
+    registerSigners([w1, w2]);
+    expect(call("register-signer", [Cl.buffer(bad)], w3).result).toBeOk(Cl.bool(true));
+    registerSigners([w4, w5]);
+    expect(rotate(w1).result).toBeOk(Cl.uint(1));
+    const committee = epochOf(1).committee;
+    expect(committee).toEqual([w1, w2, w3, w4, w5]);
+    const dkg = runLocalDkg({
+      n: 5,
+      t: 3,
+      epoch: 1,
+      identities: committee.map(identityOf),
+      registeredKeys: new Map([[3, bad]]),
+      intercept: throughContract(1, (m) => committee[m.from - 1]),
+    });
+    expect(dkg.absent.map((a) => [a.index, a.reason])).toEqual([[3, "bad-identity-key"]]);
+    expect(dkg.qualified).toEqual([1, 2, 4, 5]);
+    voteIn(1, [w1, w2, w4], dkg);
+    const share = (index: number) => dkg.shares.find((s) => s.index === index)!.value;
+    expect(dkg.shares.some((s) => s.index === 3)).toBe(false);
+    const message = request("signed without member 3");
+    const partials = [1, 4, 5].map((index) => {
+      const signature = partialSign(share(index), message);
+      expect(call("submit-partial-signature", [Cl.buffer(message), Cl.buffer(signature)], committee[index - 1]).result).toBeOk(expect.anything());
+      return { index, signature };
+    });
+    expect(verifyBls(bytes(epochOf(1)["group-public-key"]!), message, combine(partials))).toBe(true);
+  });
+});
+
 // ---- finding 4: seat renting ----------------------------------------------------------------------
 
 describe("the stake that ranked a member stays bonded", () => {
