@@ -145,6 +145,19 @@ describe("deploy and dts CLI against the devnet node", () => {
     expect(events.map((e) => e.topic)).toEqual(["initialized", "signer-registered"]);
     expect(events[1]!.blockHeight).toBeGreaterThan(events[0]!.blockHeight);
     expect((await http.events(events[1]!.blockHeight)).map((e) => e.topic)).toEqual(["signer-registered"]);
+    // The follower over HTTP: the history, then a new event as it lands.
+    const controller = new AbortController();
+    const followed: string[] = [];
+    const follow = (async () => {
+      for await (const e of http.watch(0, { intervalMs: 50, signal: controller.signal })) {
+        followed.push(`${e.topic}:${String(e.data.signer ?? "")}`);
+        if (followed.length === 3) controller.abort();
+      }
+    })();
+    const key3 = await privateKeyFromMnemonic(mnemonic("wallet_3"), "test");
+    await new DtsClient(new HttpBackend({ network: "devnet", nodeUrl: devnet.url, contractId: devnet.contractId, keys: [key3], pollIntervalMs: 50 }), address("wallet_3")).registerWatchtower();
+    await follow;
+    expect(followed).toEqual(["initialized:", `signer-registered:${address("wallet_1")}`, "watchtower-registered:"]);
   });
 
   it("sends from an encrypted keystore made by the CLI, and lists events", async () => {
