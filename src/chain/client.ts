@@ -16,6 +16,7 @@ import {
   type ResultOf,
 } from "./functions.js";
 import { camel } from "./types.js";
+import { currentProposal } from "./committee.js";
 import type { ChainBackend, ContractEvent, TxOptions, TxOutcome } from "./backend.js";
 
 /** A successful public call: its decoded `ok` value and the transaction's details. */
@@ -99,6 +100,11 @@ export class DtsClient {
       return spec.result.decode(raw.ok!, fn) as ResultOf<N>;
     }
     return spec.result.decode(raw, fn) as ResultOf<N>;
+  }
+
+  /** The committee `rotate-signers` accepts now, computed from get-ranking, get-config and the serving epoch. */
+  async proposedCommittee(): Promise<string[]> {
+    return currentProposal(async (fn, args) => decode(await this.backend.callReadOnly(fn, args, this.sender ?? undefined)));
   }
 
   /** The contract's events from `fromBlock` on, oldest first (optionally one topic). */

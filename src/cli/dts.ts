@@ -51,15 +51,17 @@ function eventLine(e: ContractEvent): string {
 function addFunctionCommand(program: Command, name: FunctionName): void {
   const spec = FUNCTIONS[name] as FunctionSpec;
   const command = program.command(name).description(`${spec.access === "public" ? "[tx] " : ""}${spec.help ?? ""}`);
-  for (const a of spec.args) command.argument(`<${a.name}>`, a.hint);
+  for (const a of spec.args) command.argument(`<${a.name}>`, name === "rotate-signers" ? `${a.hint}, or "auto" for the one get-ranking yields` : a.hint);
   if (spec.access === "read_only") command.option("--sender <principal>", "call as this principal (default: the contract's deployer)");
   addContractOptions(command);
   command.action(async (...params: unknown[]) => {
     const texts = params.slice(0, spec.args.length) as string[];
     const options = command.opts<DtsOptions>();
     await runAction(options.json, async () => {
-      const values = spec.args.map((a, i) => a.parse(texts[i]!, a.name));
       const contractId = contractOf(options);
+      // rotate-signers auto: the committee the contract accepts now, read from the chain.
+      const auto = name === "rotate-signers" && texts[0] === "auto";
+      const values = auto ? [await new DtsClient(backendFor(options, contractId)).proposedCommittee()] : spec.args.map((a, i) => a.parse(texts[i]!, a.name));
       if (spec.access === "read_only") {
         const client = new DtsClient(backendFor(options, contractId), options.sender ? checkPrincipal(options.sender, "--sender") : null);
         const value = await (client.read as (fn: string, ...args: unknown[]) => Promise<unknown>).call(client, name, ...values);

@@ -62,6 +62,13 @@ describe("the typed client on the simnet backend", () => {
     expect(ranking).toHaveLength(1);
     expect(ranking[0]).toMatchObject({ signer: wallet1, stake: MIN_STAKE, reputation: 5000n, exiting: false });
     expect(await client.getProposalCount()).toBe(0n);
+    // The committee rotate-signers accepts, computed from the chain, and the rotation itself.
+    const committee = await client.proposedCommittee();
+    expect(committee).toEqual([wallet1]);
+    const rotated = await client.as(wallet2).rotateSigners(committee);
+    expect(rotated.value).toBe(1n);
+    expect(rotated.events.map((e) => e.topic)).toContain("committee-rotated");
+    expect((await client.getEpoch(1n))?.committee).toEqual([wallet1]);
     expect(await client.getProposal(1n)).toBeNull();
     const accounting = await client.getAccounting();
     expect(accounting.stakes).toBe(MIN_STAKE);

@@ -231,6 +231,17 @@ describe("deploy and dts CLI against the devnet node", () => {
     expect((await client.increaseStake(5n)).nonce).toBe(n0 + 2n);
   });
 
+  it("rotates to the committee the chain yields with rotate-signers auto", async () => {
+    const http = new DtsClient(new HttpBackend({ network: "devnet", nodeUrl: devnet.url, contractId: devnet.contractId }));
+    const expected = await http.proposedCommittee();
+    expect(expected.length).toBeGreaterThanOrEqual(2);
+    const rotated = await run("dts.ts", ["rotate-signers", "auto", "--node-url", devnet.url, "--contract", devnet.contractId, "--json"], { DTS_MNEMONIC: mnemonic("wallet_6") });
+    expect(rotated.stderr).toBe("");
+    const out = JSON.parse(rotated.stdout);
+    expect(out).toMatchObject({ ok: true, function: "rotate-signers", value: "1" });
+    expect((await http.getEpoch(1n))?.committee).toEqual(expected);
+  });
+
   it("dry-runs a testnet deploy offline and prints the transaction id", async () => {
     const port = await closedPort();
     const key = await privateKeyFromMnemonic(mnemonic("wallet_3"), "test");
