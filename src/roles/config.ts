@@ -55,6 +55,14 @@ export interface SignerConfig {
   rotate: boolean;
   /** Demo and tests only: submit invalid partials. */
   faulty: boolean;
+  /**
+   * K, the length in Stacks blocks of each DKG phase window (deal, complaint,
+   * justification), counted from the committee-rotated block; every node derives the same
+   * boundaries from the chain. Default: devnet 10, testnet and mainnet 30.
+   */
+  dkgPhaseBlocks: number;
+  /** scrypt cost N of a newly written identity keystore (power of two, 2^10..2^20); default 2^18. */
+  keystoreScryptN: number;
 }
 
 export interface WatchtowerConfig {
@@ -170,7 +178,11 @@ export function parseConfig(text: string, source: string, baseDir = "."): RoleCo
       aggregate: bool(signerT, "aggregate", "signer", false),
       rotate: bool(signerT, "rotate", "signer", false),
       faulty: bool(signerT, "faulty", "signer", false),
+      dkgPhaseBlocks: Number(int(signerT, "dkg_phase_blocks", "signer", network === "devnet" ? 10 : 30, 2n, 10_000n)),
+      keystoreScryptN: Number(int(signerT, "keystore_scrypt_n", "signer", 2 ** 18, 1024n, 2n ** 20n)),
     };
+    if (!Number.isInteger(Math.log2(config.signer.keystoreScryptN)))
+      throw new ConfigError(`signer.keystore_scrypt_n must be a power of two, got ${config.signer.keystoreScryptN}`);
   }
   const towerT = table(root, "watchtower", source, false);
   if (towerT) {
