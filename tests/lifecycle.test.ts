@@ -477,6 +477,8 @@ describe("governance", () => {
     expect(vote(1, true, w2).result).toBeOk(Cl.uint(2n * STAKE));
     expect(vote(1, false, w3).result).toBeOk(Cl.uint(STAKE));
     expect(vote(1, true, w2).result).toEqual(errCode(ERR.ALREADY_VOTED));
+    expect(decode(read("get-proposal-vote", [Cl.uint(1), Cl.principal(w3)]))).toEqual({ support: false, weight: STAKE });
+    expect(read("get-proposal-vote", [Cl.uint(1), Cl.principal(w4)])).toBeNone();
     expect(execute(1).result).toEqual(errCode(ERR.VOTING_OPEN));
     closeVoting(1);
     expect(vote(1, true, w4).result).toEqual(errCode(ERR.VOTING_CLOSED));
