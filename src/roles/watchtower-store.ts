@@ -1,8 +1,25 @@
-// The watchtower's and the aggregator's own state, in SQLite (better-sqlite3): where the
-// event follower stands, what the role observed (requests, partials, claims, forming
-// epochs) and what it has done (one row per finished action, so nothing is filed twice
-// across restarts). One database file per process; ":memory:" for tests.
-import Database from "better-sqlite3";
+// The watchtower's and the aggregator's own state, on the role database of store.ts
+// (better-sqlite3, WAL, synchronous=FULL): where the event follower stands (its cursor),
+// what the role observed (requests, partials, claims, forming epochs) and what it has done
+// (one row per finished action, so nothing is filed twice across restarts). One database
+// file per process; ":memory:" for tests.
+import type Database from "better-sqlite3";
+import { Store } from "./store.js";
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS done (kind TEXT NOT NULL, item TEXT NOT NULL, detail TEXT, PRIMARY KEY (kind, item))`,
+  `CREATE TABLE IF NOT EXISTS requests (
+     hash TEXT NOT NULL, attempt INTEGER NOT NULL, epoch INTEGER NOT NULL, block INTEGER NOT NULL,
+     deadline TEXT NOT NULL, interval INTEGER NOT NULL, PRIMARY KEY (hash, attempt))`,
+  `CREATE TABLE IF NOT EXISTS partials (
+     hash TEXT NOT NULL, attempt INTEGER NOT NULL, signer TEXT NOT NULL, idx INTEGER NOT NULL,
+     signature TEXT NOT NULL, epoch INTEGER NOT NULL, block INTEGER NOT NULL, valid INTEGER,
+     interval INTEGER NOT NULL, PRIMARY KEY (hash, attempt, signer))`,
+  `CREATE TABLE IF NOT EXISTS claims (
+     kind TEXT NOT NULL, hash TEXT NOT NULL, subject TEXT NOT NULL, claimant TEXT NOT NULL,
+     PRIMARY KEY (kind, hash, subject, claimant))`,
+  `CREATE TABLE IF NOT EXISTS epochs (epoch INTEGER PRIMARY KEY, status TEXT NOT NULL)`,
+];
 
 export interface StoredRequest {
   hash: string;
@@ -39,24 +56,13 @@ export interface StoredClaim {
 export class RoleStore {
   private readonly db: Database.Database;
 
-  constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS done (kind TEXT NOT NULL, item TEXT NOT NULL, detail TEXT, PRIMARY KEY (kind, item));
-      CREATE TABLE IF NOT EXISTS requests (
-        hash TEXT NOT NULL, attempt INTEGER NOT NULL, epoch INTEGER NOT NULL, block INTEGER NOT NULL,
-        deadline TEXT NOT NULL, interval INTEGER NOT NULL, PRIMARY KEY (hash, attempt));
-      CREATE TABLE IF NOT EXISTS partials (
-        hash TEXT NOT NULL, attempt INTEGER NOT NULL, signer TEXT NOT NULL, idx INTEGER NOT NULL,
-        signature TEXT NOT NULL, epoch INTEGER NOT NULL, block INTEGER NOT NULL, valid INTEGER,
-        interval INTEGER NOT NULL, PRIMARY KEY (hash, attempt, signer));
-      CREATE TABLE IF NOT EXISTS claims (
-        kind TEXT NOT NULL, hash TEXT NOT NULL, subject TEXT NOT NULL, claimant TEXT NOT NULL,
-        PRIMARY KEY (kind, hash, subject, claimant));
-      CREATE TABLE IF NOT EXISTS epochs (epoch INTEGER PRIMARY KEY, status TEXT NOT NULL);
-    `);
+  constructor(readonly store: Store) {
+    this.db = store.db;
+  }
+
+  /** Opens (creating) the database of a watchtower or an aggregator process. */
+  static open(file: string, role: "watchtower" | "aggregator"): RoleStore {
+    return new RoleStore(Store.open(file, { role, schema: SCHEMA }));
   }
 
   /** Runs `fn` in one transaction: a batch of events is recorded whole or not at all. */
@@ -65,21 +71,20 @@ export class RoleStore {
   }
 
   getMeta(key: string): string | null {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
-    return row?.value ?? null;
+    return this.store.get(key) ?? null;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+    this.store.set(key, value);
   }
 
   /** The next block the follower handles (0 when new). */
   get next(): number {
-    return Number(this.getMeta("next") ?? "0");
+    return this.store.cursor("follower") ?? 0;
   }
 
   set next(block: number) {
-    this.setMeta("next", String(block));
+    this.store.setCursor("follower", block);
   }
 
   isDone(kind: string, item: string): boolean {
@@ -168,7 +173,7 @@ export class RoleStore {
   }
 
   close(): void {
-    this.db.close();
+    this.store.close();
   }
 }
 
