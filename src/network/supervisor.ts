@@ -64,6 +64,8 @@ export class Managed {
   readonly events: ChildEvent[] = [];
   /** The last stderr lines (for error messages). */
   readonly tail: string[] = [];
+  /** Raw stdout of the current incarnation (the first lines), for one-shot commands that print pretty JSON. */
+  readonly stdout: string[] = [];
   restartsLeft: number;
   starts = 0;
   private stopping = false;
@@ -103,7 +105,9 @@ export class Managed {
     this.starts += 1;
     // The pipe stays open and silent: its end tells the child the supervisor is gone.
     child.stdin!.on("error", () => {});
+    this.stdout.length = 0;
     createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (this.stdout.length < 5000) this.stdout.push(line);
       const text = line.trim();
       if (text.startsWith("{")) {
         try {
@@ -284,6 +288,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const info = await managed.exited();
     if (timer) clearTimeout(timer);
     if (info.code !== 0) throw new ProcessError(`${spec.name} failed (${describeExit(info)})${managed.tailText()}`);
+    if (managed.events.length === 0) {
+      // A command that printed one pretty-printed JSON document.
+      try {
+        const whole = JSON.parse(managed.stdout.join("\n")) as ChildEvent;
+        if (typeof whole === "object" && whole !== null) return [whole];
+      } catch {
+        // not JSON
+      }
+    }
     return managed.events;
   }
 
