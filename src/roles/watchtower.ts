@@ -57,6 +57,8 @@ export class Watchtower {
   private readonly log: (line: string) => void;
   private readonly emit: (action: RoleAction) => void;
   private warnedInactive = false;
+  /** The bond question is settled (bonded, or not to bond). */
+  private bondSettled = false;
 
   constructor(private readonly options: WatchtowerOptions) {
     if (!options.client.sender) throw new Error("the watchtower's client needs a sender");
@@ -79,7 +81,7 @@ export class Watchtower {
   /** Bonds if asked to, then follows the chain until stop(). */
   async start(): Promise<void> {
     if (this.follower) return;
-    await this.ensureBond();
+    await this.tryBond();
     const fromBlock = this.options.fromBlock ?? this.store.next;
     this.log(`watchtower ${this.address}: following ${this.client.contractId} from block ${fromBlock}`);
     this.follower = follow({
@@ -87,7 +89,7 @@ export class Watchtower {
       fromBlock,
       pollIntervalMs: this.options.pollIntervalMs ?? 500,
       onBlocks: async (events, range) => {
-        await this.handle(events, range.tip);
+        await this.handle(events);
         this.store.next = range.tip + 1;
       },
       onError: (error) => this.fail(`${describeError(error)} (retrying)`),
@@ -103,6 +105,18 @@ export class Watchtower {
   private fail(line: string): void {
     this.errors.push(line);
     this.log(`watchtower: ${line}`);
+  }
+
+  /** Bonds, or logs why it cannot yet (not initialized, paused, too little STX) and retries on the next block. */
+  private async tryBond(): Promise<void> {
+    try {
+      await this.ensureBond();
+      this.bondSettled = true;
+    } catch (error) {
+      const name = contractErrorName(error);
+      if (!name) throw error;
+      this.log(`register-watchtower: ${describeError(error)} (retrying on the next block)`);
+    }
   }
 
   private async ensureBond(): Promise<void> {
@@ -122,7 +136,8 @@ export class Watchtower {
   }
 
   /** Handles one batch of events and everything due at the tip. */
-  async handle(events: ContractEvent[], tip: number): Promise<void> {
+  async handle(events: ContractEvent[]): Promise<void> {
+    if (!this.bondSettled) await this.tryBond();
     const clock = await this.view.clock();
     const config = await this.client.getConfig();
     const reportInterval = config.reportInterval > 0n ? config.reportInterval : 1n;
@@ -143,7 +158,6 @@ export class Watchtower {
     if (this.options.expireClaims !== false) await this.expireClaims(clock);
     if (this.options.cancelEpochs !== false) await this.cancelEpochs(clock);
     if (active && this.options.report !== false) await this.report(interval, config.signingTimeout);
-    void tip;
   }
 
   private async observe(event: ContractEvent, interval: number): Promise<void> {
