@@ -1,0 +1,284 @@
+// Signer nodes against the devnet node over HTTP: five nodes register, run the DKG among
+// themselves through the contract (phase windows of K Stacks blocks, blocks mined on a short
+// timer), the epoch activates with the key they agree on, and every node signs a request
+// whose combined signature verifies against the stored group key. Nodes are interrupted
+// after a record is durable and before its transaction is sent (deal, vote, partial) and
+// restarted from their database and keystore: nothing is dealt or signed twice, the recorded
+// bytes are what lands on the chain, shares survive. Then a reshare keeps the group key.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDevnet, type Devnet } from "../../src/devnet/index.js";
+import { HttpBackend } from "../../src/chain/http.js";
+import { DtsClient } from "../../src/chain/client.js";
+import { privateKeyFromMnemonic } from "../../src/chain/keys.js";
+import { loadConfig } from "../../src/roles/config.js";
+import { SignerError, SignerNode, type SignerEvent, type SubmitKind } from "../../src/roles/signer.js";
+import { Store } from "../../src/roles/store.js";
+import { decryptKeystore, fromHex, messageHash, robustCombine, toHex, verify, verifyPartials } from "../../src/crypto/index.js";
+
+const PASSWORD = "correct horse battery staple";
+const K = 30;
+const N = 5;
+const T = 3;
+
+interface Member {
+  name: string;
+  address: string;
+  configFile: string;
+  env: NodeJS.ProcessEnv;
+  node: SignerNode;
+  events: SignerEvent[];
+  lines: string[];
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 90_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as T;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("signer nodes on the devnet node", () => {
+  let devnet: Devnet;
+  let miner: NodeJS.Timeout;
+  let dir: string;
+  let deployer: DtsClient;
+  let requester: DtsClient;
+  const members: Member[] = [];
+  const crashed = new Set<string>();
+
+  const toml = (m: { name: string }, extra = "") => `
+[chain]
+network = "devnet"
+node_url = "${devnet.url}"
+contract_id = "${devnet.contractId}"
+poll_interval_ms = 100
+
+[account]
+private_key_env = "DTS_TEST_KEY_${m.name.toUpperCase()}"
+
+[signer]
+identity_keystore = "${m.name}/identity.json"
+password_env = "DTS_TEST_IDENTITY_PASSWORD"
+database = "${m.name}/signer.db"
+register = true
+dkg_phase_blocks = ${K}
+keystore_scrypt_n = 1024
+${extra}`;
+
+  /** A node whose first submission of `crashAt` fails after its record is durable (a crash). */
+  function makeNode(m: Omit<Member, "node" | "events" | "lines">, crashAt?: SubmitKind): Member {
+    const events: SignerEvent[] = [];
+    const lines: string[] = [];
+    let armed = crashAt !== undefined;
+    const node = new SignerNode({
+      config: loadConfig(m.configFile),
+      env: m.env,
+      log: (line) => lines.push(line),
+      emit: (e) => events.push(e),
+      beforeSubmit: (kind) => {
+        if (armed && kind === crashAt) {
+          armed = false;
+          crashed.add(`${m.name}:${kind}`);
+          throw new Error(`simulated crash before sending ${kind}`);
+        }
+      },
+    });
+    return { ...m, node, events, lines };
+  }
+
+  /** Stops a node and starts a fresh instance on the same files. */
+  async function restart(i: number): Promise<void> {
+    const old = members[i]!;
+    await old.node.stop();
+    if (process.env.DTS_SIGNER_TEST_LOG) writeFileSync(join(process.env.DTS_SIGNER_TEST_LOG, `${old.name}-before-restart.log`), old.lines.join("\n"));
+    const fresh = makeNode(old);
+    members[i] = fresh;
+    await fresh.node.start();
+  }
+
+  const client = (i: number) => new DtsClient(new HttpBackend({ network: "devnet", nodeUrl: devnet.url, contractId: devnet.contractId, pollIntervalMs: 50 }), members[i]?.address ?? null);
+
+  beforeAll(async () => {
+    devnet = await startDevnet({ port: 0, blockTimeMs: 0, deployContract: true });
+    let mining = false;
+    miner = setInterval(() => {
+      if (mining) return;
+      mining = true;
+      devnet.mine(1).finally(() => (mining = false));
+    }, 100);
+    dir = mkdtempSync(join(tmpdir(), "dts-signer-"));
+    const account = (name: string) => devnet.accounts.find((a) => a.name === name)!;
+    const keyOf = (name: string) => privateKeyFromMnemonic(account(name).mnemonic, "test");
+    const backendFor = async (name: string) =>
+      new DtsClient(new HttpBackend({ network: "devnet", nodeUrl: devnet.url, contractId: devnet.contractId, keys: [await keyOf(name)], pollIntervalMs: 50 }), account(name).address);
+    deployer = await backendFor("deployer");
+    requester = await backendFor("wallet_9");
+    // min-stake 100 STX, 5 required and total, rotation every 10 Bitcoin blocks, threshold 3.
+    await deployer.initialize(100_000_000n, BigInt(N), BigInt(N), 10n, BigInt(T));
+    for (let i = 1; i <= N; i++) {
+      const name = `wallet_${i}`;
+      const configFile = join(dir, `${name}.toml`);
+      writeFileSync(configFile, toml({ name }, i === 1 ? "rotate = true" : ""));
+      const env = { [`DTS_TEST_KEY_${name.toUpperCase()}`]: await keyOf(name), DTS_TEST_IDENTITY_PASSWORD: PASSWORD };
+      // wallet_2 crashes before sending its deal, wallet_3 before its key vote, wallet_4 before its first partial.
+      const crashAt: Record<number, SubmitKind> = { 2: "dkg-message", 3: "vote", 4: "partial" };
+      members.push(makeNode({ name, address: account(name).address, configFile, env }, crashAt[i]));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    clearInterval(miner);
+    for (const m of members) await m.node.stop().catch(() => {});
+    if (process.env.DTS_SIGNER_TEST_LOG) for (const m of members) writeFileSync(join(process.env.DTS_SIGNER_TEST_LOG, `${m.name}.log`), m.lines.join("\n"));
+    await devnet?.close();
+  }, 60_000);
+
+  it("five nodes register, run the DKG through the contract, activate the epoch and sign a request", async () => {
+    await Promise.all(members.map((m) => m.node.start()));
+    for (const m of members) expect(m.events.find((e) => e.event === "keystore-created")).toBeDefined();
+    // Registered with the keystore's identity key.
+    for (const m of members) {
+      const info = await waitFor(`${m.name} registered`, () => client(0).getSignerInfo(m.address));
+      expect(info.publicKey).toBe(`0x${toHex(m.node.publicKey!)}`);
+    }
+    // wallet_1 rotates (rotate = true) once five signers are eligible; wallet_2 crashes
+    // before sending its deal and is restarted from its files.
+    await waitFor("wallet_2's crash before dealing", () => crashed.has("wallet_2:dkg-message"));
+    await restart(1);
+    await waitFor("wallet_3's crash before voting", () => crashed.has("wallet_3:vote"));
+    await restart(2);
+
+    const epoch = await waitFor("epoch 1 active", async () => {
+      const e = await client(0).getEpoch(1n);
+      return e?.status === "active" ? e : null;
+    });
+    expect(epoch.committee.slice().sort()).toEqual(members.map((m) => m.address).sort());
+
+    // One deal per dealer on the chain, the bytes each node recorded before sending.
+    const dkg = (await client(0).events(0, "dkg-message")).filter((e) => e.data.epoch === 1n);
+    for (const m of members) {
+      const mine = dkg.filter((e) => e.data.sender === m.address && e.data.phase === 1n);
+      expect(mine).toHaveLength(1);
+      const store = Store.open(join(dir, m.name, "signer.db"), { readonly: true });
+      const recorded = store.db.prepare("SELECT frame FROM dkg_sent WHERE epoch = 1 AND phase = 1").all() as { frame: string }[];
+      store.close();
+      expect(recorded.map((r) => `0x${r.frame}`)).toEqual([String(mine[0]!.data.payload)]);
+    }
+    // Every node wrote its share to its keystore (the restarted ones included), and each
+    // share matches the stored share key.
+    for (const [i, m] of members.entries()) {
+      await waitFor(`${m.name}'s share stored`, () => m.node.shareEpochs().includes(1));
+      const secrets = await decryptKeystore(readFileSync(join(dir, m.name, "identity.json"), "utf8"), PASSWORD);
+      const share = secrets.shares.find((s) => s.epoch === 1)!;
+      expect(share.index).toBe(epoch.committee.indexOf(m.address) + 1);
+      void i;
+    }
+    const groupKey = fromHex(epoch.groupPublicKey!.slice(2));
+    const shareKeys = epoch.sharePublicKeys.map((k) => fromHex(k.slice(2)));
+
+    // A request: every member signs once; wallet_4 crashes after recording its partial
+    // and resubmits the recorded bytes when restarted.
+    const hash = messageHash("signer nodes on devnet");
+    const config = await client(0).getConfig();
+    await requester.requestSignature(hash, config.minFee);
+    await waitFor("wallet_4's crash before its partial", () => crashed.has("wallet_4:partial"));
+    await restart(3);
+    const request = await waitFor("five partials", async () => {
+      const r = await client(0).getRequest(hash);
+      return r && r.partialCount === BigInt(N) ? r : null;
+    });
+    expect(new Set(request.signers).size).toBe(N);
+    const partials = await Promise.all(
+      epoch.committee.map(async (member, i) => {
+        const p = (await client(0).getPartialSignature(hash, member))!;
+        return { index: i + 1, signature: fromHex(p.signature.slice(2)) };
+      }),
+    );
+    expect(verifyPartials(hash, partials, shareKeys)).toEqual([true, true, true, true, true]);
+    const wallet4 = members[3]!;
+    const store = Store.open(join(dir, wallet4.name, "signer.db"), { readonly: true });
+    const rows = store.db.prepare("SELECT signature, status, attempt, epoch FROM signed WHERE message_hash = ?").all(`0x${toHex(hash)}`) as { signature: string; status: string }[];
+    store.close();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: "submitted", attempt: 1, epoch: 1 });
+    expect(`0x${rows[0]!.signature}`).toBe((await client(0).getPartialSignature(hash, wallet4.address))!.signature);
+
+    const combined = robustCombine({ messageHash: hash, partials, threshold: T, groupKey, shareKeys });
+    expect(verify(groupKey, hash, combined.signature)).toBe(true);
+    await requester.submitAggregateSignature(hash, combined.signature);
+    const stored = (await client(0).getRequest(hash))!;
+    expect(verify(groupKey, hash, fromHex(stored.aggregateSignature!.slice(2)))).toBe(true);
+  });
+
+  it("a node restarted after signing signs nothing twice and keeps following", async () => {
+    await restart(4);
+    const hash = messageHash("after a restart");
+    const config = await client(0).getConfig();
+    await requester.requestSignature(hash, config.minFee);
+    const request = await waitFor("five partials", async () => {
+      const r = await client(0).getRequest(hash);
+      return r && r.partialCount === BigInt(N) ? r : null;
+    });
+    expect(new Set(request.signers).size).toBe(N);
+    // Exactly one partial per member per request, on the chain and in each database.
+    const partials = (await client(0).events(0, "partial-signature")).map((e) => `${String(e.data["message-hash"])}:${String(e.data.signer)}`);
+    expect(new Set(partials).size).toBe(partials.length);
+    expect(partials).toHaveLength(2 * N);
+    for (const m of members) {
+      const store = Store.open(join(dir, m.name, "signer.db"), { readonly: true });
+      const counts = store.db.prepare("SELECT message_hash, count(*) AS n FROM signed GROUP BY message_hash").all() as { n: number }[];
+      store.close();
+      expect(counts).toHaveLength(2);
+      expect(counts.every((c) => c.n === 1)).toBe(true);
+    }
+  });
+
+  it("a reshare to the next epoch keeps the group key", async () => {
+    const before = (await client(0).getEpoch(1n))!;
+    await devnet.mine(0, 10); // rotation-period Bitcoin blocks: wallet_1 rotates
+    const epoch2 = await waitFor("epoch 2 active", async () => {
+      const e = await client(0).getEpoch(2n);
+      return e?.status === "active" ? e : null;
+    });
+    expect(epoch2.previous).toBe(1n);
+    expect(epoch2.groupPublicKey).toBe(before.groupPublicKey);
+    // Deals in the reshare come from the old members (old-index), one each.
+    const deals = (await client(0).events(0, "dkg-message")).filter((e) => e.data.epoch === 2n && e.data.phase === 1n);
+    expect(deals.map((e) => Number(e.data["old-index"])).sort()).toEqual([1, 2, 3, 4, 5]);
+    for (const m of members) await waitFor(`${m.name}'s epoch 2 share`, () => m.node.shareEpochs().includes(2));
+
+    const hash = messageHash("signed by the reshared committee");
+    await requester.requestSignature(hash, (await client(0).getConfig()).minFee);
+    await waitFor("five partials", async () => (await client(0).getRequest(hash))?.partialCount === BigInt(N));
+    const shareKeys = epoch2.sharePublicKeys.map((k) => fromHex(k.slice(2)));
+    const partials = await Promise.all(
+      epoch2.committee.map(async (member, i) => ({ index: i + 1, signature: fromHex((await client(0).getPartialSignature(hash, member))!.signature.slice(2)) })),
+    );
+    const groupKey = fromHex(epoch2.groupPublicKey!.slice(2));
+    const combined = robustCombine({ messageHash: hash, partials, threshold: T, groupKey, shareKeys });
+    expect(verify(groupKey, hash, combined.signature)).toBe(true);
+  });
+
+  it("a wrong keystore password and a bad configuration give clear errors", async () => {
+    const m = members[0]!;
+    const wrong = new SignerNode({ config: loadConfig(m.configFile), env: { ...m.env, DTS_TEST_IDENTITY_PASSWORD: "not it" } });
+    await expect(wrong.start()).rejects.toThrow(SignerError);
+    await expect(
+      new SignerNode({ config: loadConfig(m.configFile), env: { ...m.env, DTS_TEST_IDENTITY_PASSWORD: "not it" } }).start(),
+    ).rejects.toThrow(`${join(dir, m.name, "identity.json")}: wrong password (from DTS_TEST_IDENTITY_PASSWORD), or the file is damaged`);
+    await expect(new SignerNode({ config: loadConfig(m.configFile), env: { ...m.env, DTS_TEST_IDENTITY_PASSWORD: "" } }).start()).rejects.toThrow(
+      "set DTS_TEST_IDENTITY_PASSWORD",
+    );
+    const bad = join(dir, "bad.toml");
+    writeFileSync(bad, toml({ name: "bad" }).replace(`dkg_phase_blocks = ${K}`, "dkg_phase_blocks = 1"));
+    expect(() => loadConfig(bad)).toThrow("signer.dkg_phase_blocks must be in 2..10000, got 1");
+    writeFileSync(bad, toml({ name: "bad" }).replace(/\[signer\][\s\S]*/, ""));
+    expect(() => new SignerNode({ config: loadConfig(bad) })).toThrow("missing section [signer]");
+  });
+});
