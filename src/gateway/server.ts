@@ -162,6 +162,11 @@ export class Gateway {
     app.post<{ Body: { message?: string; messageHash?: string; fee?: string | number } }>(
       "/sign",
       {
+        // 4xx and 5xx answers, schema refusals included (they never reach the handler).
+        onResponse: async (_request, reply) => {
+          if (reply.statusCode >= 500) this.monitor.signCalls.inc({ outcome: "failed" });
+          else if (reply.statusCode >= 400) this.monitor.signCalls.inc({ outcome: "rejected" });
+        },
         schema: {
           body: {
             type: "object",

@@ -68,6 +68,7 @@ function gatewayProcess(args: string[], env: Record<string, string>): Proc {
 const T = 3;
 const N = 5;
 const MIN_FEE = 1000n;
+const TOWERS = ["wallet_7", "wallet_8", "wallet_9"];
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -114,6 +115,7 @@ describe("HTTP gateway against the devnet node", () => {
   let shareKeys: Uint8Array[];
   let dir: string;
   const env: Record<string, string> = {};
+  let rejectedCalls = 0;
 
   const address = (name: string) => devnet.accounts.find((a) => a.name === name)!.address;
   const as = (who: string) => client.as(who);
@@ -128,14 +130,14 @@ describe("HTTP gateway against the devnet node", () => {
       mining = true;
       devnet.mine(1).finally(() => (mining = false));
     }, 100);
-    const names = ["deployer", ...Array.from({ length: N }, (_, i) => `wallet_${i + 1}`)];
+    const names = ["deployer", ...Array.from({ length: N }, (_, i) => `wallet_${i + 1}`), ...TOWERS];
     const keys = await Promise.all(names.map((name) => privateKeyFromMnemonic(devnet.accounts.find((a) => a.name === name)!.mnemonic, name)));
     backend = new HttpBackend({ network: "devnet", nodeUrl: devnet.url, contractId: devnet.contractId, keys, fallbackFee: 10_000n, pollIntervalMs: 50 });
     client = new DtsClient(backend, address("deployer"));
 
     // Initialize, register N signers, form epoch 1 and vote in a key dealt by Shamir.
     await client.initialize(100_000_000n, BigInt(T), BigInt(N), 144n, BigInt(T));
-    const signers = names.slice(1).map(address);
+    const signers = names.slice(1, 1 + N).map(address);
     await Promise.all(signers.map((s) => as(s).registerSigner(generateIdentity().publicKey)));
     expect((await as(signers[0]!).rotateSigners(await client.proposedCommittee())).value).toBe(1n);
     committee = (await client.getEpoch(1n))!.committee;
@@ -190,6 +192,7 @@ describe("HTTP gateway against the devnet node", () => {
       [JSON.stringify({ message: "never requested", fee: -5 }), 400, "invalid-request", /fee/],
       [JSON.stringify({ message: "never requested", extra: 1 }), 400, "invalid-request", /additional properties \(extra\)/],
     ];
+    rejectedCalls = cases.length;
     for (const [payload, code, error, message] of cases) {
       const res = await post(payload);
       expect(res.statusCode, payload).toBe(code);
@@ -293,6 +296,35 @@ describe("HTTP gateway against the devnet node", () => {
     expect(body).toMatchObject({ status: "finalized", verified: false, group_public_key: `0x${toHex(groupKey)}` });
   });
 
+  it("an invalid partial confirmed by the watchtower supermajority shows as faults and a slash", async () => {
+    const towers = TOWERS.map(address);
+    for (const tower of towers) await as(tower).registerWatchtower();
+    expect(await client.getWatchtowerSupermajority()).toBe(3n);
+    const id = toHex(messageHash("a bad partial"));
+    expect((await post(JSON.stringify({ message: "a bad partial" }))).statusCode).toBe(201);
+    const hash = fromHex(id);
+    const [cheat, other] = committee;
+    // A well-formed G2 point that is not the cheat's partial: another member's.
+    await as(cheat!).submitPartialSignature(hash, partialSign(shareOf.get(other!)!, hash).signature);
+    const confirmations: boolean[] = [];
+    for (const tower of towers) confirmations.push((await as(tower).reportInvalidSignature(hash, cheat!)).value);
+    expect(confirmations).toEqual([false, false, true]);
+    const slash = (await client.events(0, "signer-slashed")).find((e) => e.data.signer === cheat && e.data.reason === "invalid-partial")!;
+    expect(slash).toBeDefined();
+    expect((await gateway.app.inject({ method: "GET", url: `/status/${id}` })).json()).toMatchObject({ status: "pending", partials: { count: 0 } });
+
+    const metrics = await until("the slash in /metrics", async () => {
+      const m = parseMetrics((await gateway.app.inject({ method: "GET", url: "/metrics" })).body);
+      return m.get('dts_slashes_total{reason="invalid-partial"}') === 1 ? m : null;
+    });
+    expect(metrics.get('dts_faults_total{kind="invalid_partial_claimed"}')).toBe(3);
+    expect(metrics.get('dts_faults_total{kind="invalid_partial_slashed"}')).toBe(1);
+    expect(metrics.get('dts_slashed_ustx_total{reason="invalid-partial"}')).toBe(Number(slash.data.amount));
+    const page = (await gateway.app.inject({ method: "GET", url: "/" })).body;
+    expect(page).toContain("invalid-partial-slashed");
+    expect(page).toContain(`<td><code>${cheat}</code></td><td>invalid-partial</td>`);
+  });
+
   it("an expired request and a liveness penalty show in /status, /metrics and the page", async () => {
     const id = toHex(messageHash("left unsigned"));
     const res = await post(JSON.stringify({ messageHash: id, fee: 3000 }));
@@ -313,11 +345,11 @@ describe("HTTP gateway against the devnet node", () => {
 
     const metrics = await until("the penalty in /metrics", async () => {
       const m = parseMetrics((await gateway.app.inject({ method: "GET", url: "/metrics" })).body);
-      return m.get('dts_slashes_total{reason="missed-signature"}') === 1 && m.get('dts_requests{status="expired"}') === 1 ? m : null;
+      return m.get('dts_slashes_total{reason="missed-signature"}') === 1 && m.get('dts_requests{status="expired"}') === 2 ? m : null;
     });
     expect(metrics.get('dts_slashed_ustx_total{reason="missed-signature"}')).toBe(Number(slashed.data.amount));
     expect(metrics.get('dts_faults_total{kind="liveness_penalty"}')).toBe(1);
-    expect(metrics.get('dts_slashes_total{reason="invalid-partial"}')).toBe(0);
+    expect(metrics.get('dts_slashes_total{reason="invalid-partial"}')).toBe(1);
 
     const page = (await gateway.app.inject({ method: "GET", url: "/" })).body;
     expect(page).toContain("missed-signature");
@@ -344,16 +376,21 @@ describe("HTTP gateway against the devnet node", () => {
     expect(m.get("dts_current_epoch")).toBe(1);
     expect(m.get("dts_committee_size")).toBe(N);
     expect(m.get("dts_threshold")).toBe(T);
-    expect(m.get("dts_requests_total")).toBe(3);
+    expect(m.get("dts_requests_total")).toBe(4);
     expect(m.get('dts_requests{status="finalized"}')).toBe(2);
-    expect(m.get('dts_requests{status="expired"}')).toBe(1);
+    expect(m.get('dts_requests{status="expired"}')).toBe(2);
     expect(m.get('dts_requests{status="pending"}')).toBe(0);
     expect(m.get("dts_partial_signatures_total")).toBe(partials);
     expect(m.get("dts_signature_latency_blocks_count")).toBe(2);
     expect(m.get("dts_signature_latency_blocks_sum")).toBe(latencies[0]! + latencies[1]!);
     expect(m.get('dts_signature_latency_blocks_bucket{le="+Inf"}')).toBe(2);
-    expect(m.get('dts_gateway_sign_requests_total{outcome="created"}')).toBe(3);
+    expect(m.get('dts_gateway_sign_requests_total{outcome="created"}')).toBe(4);
+    expect(m.get('dts_faults_total{kind="invalid_partial_claimed"}')).toBe(3);
+    expect(m.get('dts_faults_total{kind="liveness_penalty"}')).toBe(1);
+    expect(m.get('dts_faults_total{kind="aggregate_rejected"}')).toBe(0);
     expect(m.get('dts_gateway_sign_requests_total{outcome="existing"}')).toBe(2);
+    expect(m.get('dts_gateway_sign_requests_total{outcome="rejected"}')).toBe(rejectedCalls);
+    expect(m.get('dts_gateway_sign_requests_total{outcome="failed"}')).toBe(0);
   });
 
   it("GET / is an HTML page with the epoch, its committee and reputations, and recent requests", async () => {
