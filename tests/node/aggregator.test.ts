@@ -2,7 +2,7 @@
 // invalid aggregate by someone else that the watchtowers reject before the valid one lands.
 import { afterEach, describe, expect, it } from "vitest";
 import { partialSign, verify } from "../../src/crypto/index.js";
-import { aggregator, FEE, fromHex0x, network, request, signPartial, startTowers, TOWERS, until, watchtower, type RoleHandle } from "./watchtower-fixture.js";
+import { aggregator, FEE, fromHex0x, network, request, signInvalidPartial, signPartial, startTowers, TOWERS, until, watchtower, type RoleHandle } from "./watchtower-fixture.js";
 import type { Watchtower } from "../../src/roles/watchtower.js";
 import type { Aggregator } from "../../src/roles/aggregator.js";
 
@@ -87,6 +87,47 @@ describe("aggregator", () => {
     expect((await net.client.getRequest(hash))!.closedEarly).toBe(true);
     expect(net.events("liveness-penalty")).toHaveLength(0);
     expect(net.events("fee-settled")[0]!.data["fees-paid"]).toBe(FEE);
+    for (const r of [...towers, agg]) expect(r.role.errors).toEqual([]);
+  });
+
+  it("an aggregate dropped below t when an invalid partial is confirmed is recombined once a new valid partial arrives", async () => {
+    const net = await network(3, 2);
+    const towers = TOWERS.map((name) => watchtower(net, net.chain.account(name)));
+    const agg = aggregator(net, net.chain.account("wallet_14"));
+    running.push(...towers, agg);
+    await startTowers(net, towers);
+    await agg.role.start();
+
+    const hash = await request(net, "aggregator: dropped below t");
+    const [m1, m2, bad] = net.committee as [string, string, string];
+    await signInvalidPartial(net, bad, hash);
+    // t partials are in (one invalid): someone else's aggregate lands on them at once.
+    await signPartial(net, m1, hash);
+    const junk = partialSign(net.shareOf(m1), fromHex0x(hash)).signature;
+    await net.client.as(net.chain.account("wallet_9")).submitAggregateSignature(hash, junk);
+
+    await until("the aggregate is dropped", () => net.events("aggregate-dropped").length === 1);
+    expect(net.events("aggregate-rejected")).toHaveLength(0);
+    expect(net.events("signer-slashed").map((e) => e.data.signer)).toEqual([bad]);
+    const dropped = (await net.client.getRequest(hash))!;
+    expect(dropped.aggregateSignature).toBeNull();
+    expect(dropped.partialCount).toBe(1n);
+    await until("the roles handled the drop", () => [...towers, agg].every((r) => r.role.next > net.chain.blockHeight));
+    expect(agg.actions.filter((a) => a.event === "aggregated")).toHaveLength(0);
+
+    await signPartial(net, m2, hash);
+    await until("the valid aggregate lands", async () => (await net.client.getRequest(hash))!.aggregator === agg.role.address);
+    const stored = (await net.client.getRequest(hash))!;
+    expect(verify(net.groupKey, fromHex0x(hash), fromHex0x(stored.aggregateSignature!))).toBe(true);
+    expect(agg.actions.filter((a) => a.event === "aggregated").map((a) => a.signers)).toEqual(["1,2"]);
+
+    net.mine(Number(stored.settleAt - (await net.client.getClock()).burnNow) + 1);
+    await until("the fee is settled", () => net.events("fee-settled").length === 1);
+    for (const m of [m1, m2]) expect(await net.client.getRewards(m)).toBe(FEE / 2n);
+    // The junk aggregate's open claims closed without a charge when it was dropped.
+    await until("the watchtowers handled the tip", () => towers.every((t) => t.role.next > net.chain.blockHeight));
+    expect(net.events("claim-expired")).toHaveLength(0);
+    for (const t of towers) expect((await net.client.getWatchtower(t.role.address))!.bond).toBe((await net.client.getConfig()).watchtowerBond);
     for (const r of [...towers, agg]) expect(r.role.errors).toEqual([]);
   });
 });
