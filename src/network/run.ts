@@ -195,7 +195,7 @@ export class ProcessNetwork {
   }
 
   private spec(name: string, script: string, args: string[], env: Record<string, string> = {}, restarts = 0): ProcessSpec {
-    return { name, script, args, env, restarts };
+    return { name, script, args, env, restarts, logFile: join(this.runDir, `${name}.log`) };
   }
 
   /** Everything up to a serving network: devnet, contract, roles, first rotation, DKG, gateway. */

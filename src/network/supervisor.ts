@@ -10,6 +10,7 @@
 // src/network/guard.ts, loaded into every child, stops it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
+import { createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
@@ -29,6 +30,8 @@ export interface ProcessSpec {
   env?: Record<string, string>;
   /** Restart after an unexpected exit (not one asked for by stop/restart), at most this many times. */
   restarts?: number;
+  /** Append every stdout and stderr line to this file (the role's log in the run directory). */
+  logFile?: string;
 }
 
 export interface ExitInfo {
@@ -106,7 +109,12 @@ export class Managed {
     // The pipe stays open and silent: its end tells the child the supervisor is gone.
     child.stdin!.on("error", () => {});
     this.stdout.length = 0;
+    const file = this.spec.logFile ? createWriteStream(this.spec.logFile, { flags: "a", mode: 0o600 }) : null;
+    file?.on("error", () => {});
+    file?.write(`--- ${new Date().toISOString()} start #${this.starts + 1}\n`);
+    child.once("close", () => file?.end());
     createInterface({ input: child.stdout! }).on("line", (line) => {
+      file?.write(`${line}\n`);
       if (this.stdout.length < 5000) this.stdout.push(line);
       const text = line.trim();
       if (text.startsWith("{")) {
@@ -122,6 +130,7 @@ export class Managed {
       if (text) this.log(text);
     });
     createInterface({ input: child.stderr! }).on("line", (line) => {
+      file?.write(`${line}\n`);
       if (line.trim()) this.log(line);
     });
     child.on("error", (error) => this.log(`spawn failed: ${error.message}`));
