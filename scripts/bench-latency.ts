@@ -5,7 +5,7 @@
 // combining and submitting, and five committee members that follow the contract's events
 // and submit a partial for every request. Prints one JSON object on stdout; progress on
 // stderr. See "how" in the output for exactly what runs.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
@@ -16,6 +16,8 @@ import { privateKeyFromMnemonic } from "../src/chain/keys.js";
 import { follow, type Follower } from "../src/roles/follow.js";
 import { Aggregator } from "../src/roles/aggregator.js";
 import { RoleStore } from "../src/roles/watchtower-store.js";
+import { SignerNode } from "../src/roles/signer.js";
+import { loadConfig } from "../src/roles/config.js";
 import { Gateway } from "../src/gateway/index.js";
 import { fromHex, generateIdentity, partialSign, publicKeyOf, randomScalar, splitSecret, type SecretShare } from "../src/crypto/index.js";
 
@@ -31,8 +33,10 @@ const options = new Command()
   .option("-r, --requests <n>", "requests to measure", integer(1), 20)
   .option("--block-time-ms <ms>", "devnet block time", integer(100), 1000)
   .option("--poll-ms <ms>", "how often every role polls for new blocks", integer(50), 200)
+  .option("--dealt-key", "members sign with Shamir shares dealt by the bench (no DKG, no signer nodes)")
+  .option("--dkg-phase-blocks <k>", "signer nodes: DKG phase window in Stacks blocks", integer(2), 6)
   .parse()
-  .opts<{ requests: number; blockTimeMs: number; pollMs: number }>();
+  .opts<{ requests: number; blockTimeMs: number; pollMs: number; dealtKey?: boolean; dkgPhaseBlocks: number }>();
 
 const T = 3;
 const N = 5;
@@ -41,6 +45,7 @@ const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const devnet = await startDevnet({ port: 0, blockTimeMs: options.blockTimeMs, deployContract: true });
 const dir = mkdtempSync(join(tmpdir(), "dts-bench-latency-"));
 const followers: Follower[] = [];
+const nodes: SignerNode[] = [];
 let aggregator: Aggregator | null = null;
 let gateway: Gateway | null = null;
 let failed = false;
@@ -52,41 +57,74 @@ try {
   const client = new DtsClient(backend, account("deployer").address);
 
   say(`devnet ${devnet.url}, a block every ${options.blockTimeMs} ms; initializing (t, n) = (${T}, ${N})`);
-  await client.initialize(100_000_000n, BigInt(T), BigInt(N), 144n, BigInt(T));
   const signers = names.slice(1, 1 + N).map((n) => account(n).address);
-  await Promise.all(signers.map((s) => client.as(s).registerSigner(generateIdentity().publicKey)));
-  await client.as(signers[0]!).rotateSigners(await client.proposedCommittee());
-  const committee = (await client.getEpoch(1n))!.committee;
-  // The epoch's key: Shamir shares of one secret dealt here (not the DKG), voted in by t members.
-  const secret = randomScalar();
-  const { shares } = splitSecret(secret, T, N);
-  const shareKeys = shares.map((s) => publicKeyOf(s.value));
-  const shareOf = new Map<string, SecretShare>();
-  for (const member of committee) shareOf.set(member, shares[Number(await client.getMemberIndex(1n, member)) - 1]!);
-  for (const member of committee.slice(0, T)) await client.as(member).submitEpochKey(1n, publicKeyOf(secret), shareKeys);
-  const activatedAt = await backend.blockHeight();
-  say(`epoch 1 active at block ${activatedAt}; starting ${N} members, the aggregator and the gateway`);
-
-  // Members: each follows the events and signs every request of epoch 1 once.
-  for (const member of committee) {
-    const as = client.as(member);
-    followers.push(
-      follow({
-        backend,
-        fromBlock: activatedAt + 1,
-        pollIntervalMs: options.pollMs,
-        onBlocks: async (events) => {
-          const sends = events
-            .filter((e) => e.topic === "signature-requested")
-            .map((e) => {
-              const hash = fromHex(String(e.data["message-hash"]).slice(2));
-              return as.submitPartialSignature(hash, partialSign(shareOf.get(member)!, hash).signature);
-            });
-          await Promise.all(sends);
-        },
-        onError: (error) => say(`member ${member}: ${error instanceof Error ? error.message : String(error)}`),
-      }),
-    );
+  let activatedAt: number;
+  let membersHow: string;
+  if (options.dealtKey) {
+    await client.initialize(100_000_000n, BigInt(T), BigInt(N), 144n, BigInt(T));
+    await Promise.all(signers.map((s) => client.as(s).registerSigner(generateIdentity().publicKey)));
+    await client.as(signers[0]!).rotateSigners(await client.proposedCommittee());
+    const committee = (await client.getEpoch(1n))!.committee;
+    // The epoch's key: Shamir shares of one secret dealt here (not the DKG), voted in by t members.
+    const secret = randomScalar();
+    const { shares } = splitSecret(secret, T, N);
+    const shareKeys = shares.map((s) => publicKeyOf(s.value));
+    const shareOf = new Map<string, SecretShare>();
+    for (const member of committee) shareOf.set(member, shares[Number(await client.getMemberIndex(1n, member)) - 1]!);
+    for (const member of committee.slice(0, T)) await client.as(member).submitEpochKey(1n, publicKeyOf(secret), shareKeys);
+    activatedAt = await backend.blockHeight();
+    say(`epoch 1 active at block ${activatedAt}; starting ${N} members, the aggregator and the gateway`);
+    // Members: each follows the events and signs every request of epoch 1 once.
+    for (const member of committee) {
+      const as = client.as(member);
+      followers.push(
+        follow({
+          backend,
+          fromBlock: activatedAt + 1,
+          pollIntervalMs: options.pollMs,
+          onBlocks: async (events) => {
+            const sends = events
+              .filter((e) => e.topic === "signature-requested")
+              .map((e) => {
+                const hash = fromHex(String(e.data["message-hash"]).slice(2));
+                return as.submitPartialSignature(hash, partialSign(shareOf.get(member)!, hash).signature);
+              });
+            await Promise.all(sends);
+          },
+          onError: (error) => say(`member ${member}: ${error instanceof Error ? error.message : String(error)}`),
+        }),
+      );
+    }
+    membersHow =
+      `${N} committee members, in this process, follow the contract's events (src/roles/follow.ts, polling every ${options.pollMs} ms) and submit a partial for every request; ` +
+      `the epoch's key is Shamir shares of one secret dealt by the bench and voted in by ${T} members (--dealt-key: no DKG, no signer nodes). `;
+  } else {
+    // Five signer nodes (src/roles/signer.ts), each with its own configuration, keystore,
+    // database and HTTP connection: they register, one rotates, all run the DKG through the
+    // contract and vote the key in, then sign every request.
+    await client.initialize(100_000_000n, BigInt(N), BigInt(N), 144n, BigInt(T));
+    for (const [i, name] of names.slice(1, 1 + N).entries()) {
+      const file = join(dir, `${name}.toml`);
+      writeFileSync(
+        file,
+        `[chain]\nnetwork = "devnet"\nnode_url = "${devnet.url}"\ncontract_id = "${devnet.contractId}"\npoll_interval_ms = ${options.pollMs}\n\n` +
+          `[account]\nprivate_key_env = "BENCH_KEY"\n\n` +
+          `[signer]\nidentity_keystore = "${name}/identity.json"\npassword_env = "BENCH_PASSWORD"\ndatabase = "${name}/signer.db"\n` +
+          `register = true\nrotate = ${i === 0}\ndkg_phase_blocks = ${options.dkgPhaseBlocks}\nkeystore_scrypt_n = 1024\n`,
+      );
+      nodes.push(new SignerNode({ config: loadConfig(file), env: { BENCH_KEY: keys[i + 1]!, BENCH_PASSWORD: "bench" }, connectAttempts: 5 }));
+    }
+    await Promise.all(nodes.map((node) => node.start()));
+    say(`${N} signer nodes started; waiting for registration, rotation and the DKG through the contract`);
+    const limit = Date.now() + 15 * 60_000;
+    while ((await client.getCurrentEpoch()) === 0n) {
+      if (Date.now() > limit) throw new Error("epoch 1 did not activate within 15 minutes");
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    activatedAt = await backend.blockHeight();
+    say(`epoch 1 active at block ${activatedAt} (DKG through the contract); starting the aggregator and the gateway`);
+    membersHow =
+      `${N} signer nodes (src/roles/signer.ts, in this process, each with its own configuration, encrypted identity keystore, SQLite database and HTTP connection, polling every ${options.pollMs} ms) registered, rotated, ran the DKG through post-dkg-message (phase window ${options.dkgPhaseBlocks} blocks), voted the key in, and sign every request; `;
   }
   aggregator = new Aggregator({
     client: client.as(account("wallet_7").address),
@@ -133,14 +171,14 @@ try {
         samples,
         block_time_ms: options.blockTimeMs,
         poll_interval_ms: options.pollMs,
+        members: options.dealtKey ? "dealt-key" : "signer-nodes",
         aggregator_errors: aggregator.errors,
         how:
           `A local devnet node (src/devnet: the simnet behind the Stacks node RPC and Hiro API) mining one Stacks block every ${options.blockTimeMs} ms. ` +
           `Each request is made over HTTP with POST /sign to the gateway (src/gateway), which sends request-signature from its own account; ` +
           `requests are made one at a time, the next after the previous one is finalized. ` +
-          `${N} committee members, in this process, follow the contract's events (src/roles/follow.ts, polling every ${options.pollMs} ms) and submit a partial for every request; ` +
+          membersHow +
           `the aggregator role (src/roles/aggregator.ts, same poll interval) combines the stored partials robustly and submits the aggregate. ` +
-          `The epoch's key is Shamir shares of one secret dealt by the bench and voted in by ${T} members (no DKG); the members are not the signer node process (src/roles/signer.ts was not on main). ` +
           `Latency = the Stacks block of the aggregate (the request's finalized-at, via GET /status) minus the Stacks block of the request-signature transaction (from the POST /sign answer).`,
       },
       null,
@@ -152,6 +190,7 @@ try {
   process.stderr.write(`bench-latency failed: ${error instanceof Error ? error.message : String(error)}\n`);
 } finally {
   await Promise.all(followers.map((f) => f.stop()));
+  await Promise.all(nodes.map((n) => n.stop().catch(() => {})));
   await aggregator?.stop();
   await gateway?.stop();
   await devnet.close();
