@@ -20,6 +20,8 @@ export default defineConfig({
           // suites run about 4x faster than one worker per file.
           maxWorkers: 1,
           isolate: false,
+          // Suites with real BLS (DKG, reshare, 128 signers) take seconds on a loaded 2-core machine.
+          testTimeout: 60_000,
           setupFiles: [vitestSetupFilePath],
           environmentOptions: { clarinet: { ...(await getClarinetVitestsArgv()), includeBootContracts: false, bootContractsPath: "" } },
         },
