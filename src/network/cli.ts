@@ -15,6 +15,7 @@ export interface NetworkCliOptions {
   blockTime: number;
   requests: number;
   verbose?: boolean;
+  nodeUrl?: string;
 }
 
 const integer = (min: number, max: number) => (value: string) => {
@@ -38,6 +39,7 @@ export function buildNetworkProgram(name: string): Command {
     .option("-m, --message <text>", "the sample message", "hello from DTS")
     .option("--block-time <ms>", "Stacks block time of the devnet", integer(200, 60_000), 1000)
     .option("--requests <n>", "after the sample, sign n more messages at once and report the median latency in blocks", integer(0, 200), 0)
+    .option("--node-url <url>", "use this running devnet node (npm run devnet -- --no-deploy) instead of starting one")
     .option("--verbose", "also show every role process's own log lines");
 }
 
@@ -57,6 +59,7 @@ export async function runNetworkCli(options: NetworkCliOptions): Promise<number>
     faulty: options.faulty,
     blockTimeMs: options.blockTime,
     verbose: options.verbose,
+    nodeUrl: options.nodeUrl,
     progress: (line) => err(line.startsWith("  ") ? line : `[${++step}] ${line}`),
     record: json ? (event) => out(event) : undefined,
   });

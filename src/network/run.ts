@@ -39,6 +39,11 @@ export interface NetworkOptions {
   burnEvery?: number;
   /** DKG phase window (Stacks blocks) of the signer nodes. */
   dkgPhaseBlocks?: number;
+  /**
+   * Use this running devnet node (started with --no-deploy; its own timer mines the Stacks
+   * blocks) instead of starting one.
+   */
+  nodeUrl?: string;
   /** Where the run directory goes; default <project>/.dts. */
   baseDir?: string;
   /** One line per step, for people. */
@@ -121,6 +126,7 @@ export class ProcessNetwork {
   private failure: Error | null = null;
   private ticker: { stop: () => Promise<void> } | null = null;
   private stopped = false;
+  private readonly externalNode: string | undefined;
   readonly options: Required<Pick<NetworkOptions, "faulty" | "blockTimeMs" | "burnEvery" | "dkgPhaseBlocks">>;
   private accounts = new Map<string, DevnetAccountKey>();
   /** Counts of notable role events, for the status line. */
@@ -138,6 +144,7 @@ export class ProcessNetwork {
       throw new NetworkError(`--faulty must be 0..${maxFaulty} (t=${INIT_PARAMS.threshold} of n=${INIT_PARAMS.totalSigners} must stay honest)`);
     const base = options.baseDir ?? resolve(PROJECT_ROOT, ".dts");
     this.runDir = join(base, `run-${timestamp()}-${randomBytes(2).toString("hex")}`);
+    this.externalNode = options.nodeUrl;
     this.say = options.progress ?? (() => {});
     this.record = options.record ?? (() => {});
     this.supervisor.on("event", (name, event) => this.onRoleEvent(name, event));
@@ -206,12 +213,17 @@ export class ProcessNetwork {
     this.step("run-dir", `run directory ${this.runDir}`, { runDir: this.runDir });
 
     // 1. The devnet node.
-    const devnet = this.supervisor.start(
-      this.spec("devnet", "scripts/devnet.ts", ["--port", "0", "--block-time", String(this.options.blockTimeMs), "--no-deploy", "--json"]),
-    );
-    const ready = await devnet.waitFor((e) => typeof e.url === "string", { timeoutMs: TIMEOUT.devnet, what: "the devnet's ready line" });
-    this.nodeUrl = ready.url as string;
-    this.step("devnet", `devnet node ${this.nodeUrl} (pid ${devnet.pid}), a Stacks block every ${this.options.blockTimeMs} ms`, { url: this.nodeUrl, pid: devnet.pid });
+    if (this.externalNode) {
+      this.nodeUrl = this.externalNode.replace(/\/+$/, "");
+      this.step("devnet", `using the devnet node at ${this.nodeUrl}`, { url: this.nodeUrl });
+    } else {
+      const devnet = this.supervisor.start(
+        this.spec("devnet", "scripts/devnet.ts", ["--port", "0", "--block-time", String(this.options.blockTimeMs), "--no-deploy", "--json"]),
+      );
+      const ready = await devnet.waitFor((e) => typeof e.url === "string", { timeoutMs: TIMEOUT.devnet, what: "the devnet's ready line" });
+      this.nodeUrl = ready.url as string;
+      this.step("devnet", `devnet node ${this.nodeUrl} (pid ${devnet.pid}), a Stacks block every ${this.options.blockTimeMs} ms`, { url: this.nodeUrl, pid: devnet.pid });
+    }
 
     const names = [...SIGNER_ACCOUNTS, ...WATCHTOWER_ACCOUNTS, AGGREGATOR_ACCOUNT, GATEWAY_ACCOUNT, ROTATOR_ACCOUNT, "deployer"];
     this.accounts = await devnetAccounts(names);
