@@ -51,6 +51,8 @@ import {
 import { ConfigError, connect, secretFromEnv, type RoleConfig, type SignerConfig } from "./config.js";
 import { follow, type Follower } from "./follow.js";
 import { Store } from "./store.js";
+import { Aggregator } from "./aggregator.js";
+import { RoleStore } from "./watchtower-store.js";
 
 /** A start-up failure an operator must fix (wrong password, unreachable node, key mismatch). */
 export class SignerError extends Error {
@@ -285,6 +287,8 @@ export class SignerNode {
   private readonly runs = new Map<number, DkgRun>();
   private address = "";
   private halted = false;
+  private aggregator?: Aggregator;
+  private aggregatorStore?: RoleStore;
 
   constructor(private readonly options: SignerNodeOptions) {
     if (!options.config.signer) throw new ConfigError(`${options.config.source}: missing section [signer]`);
@@ -342,11 +346,33 @@ export class SignerNode {
       onError: (e) => this.log(`error (will retry): ${e instanceof Error ? e.message : String(e)}`),
     });
     this.log(`following ${this.options.config.chain.contractId} from block ${from}`);
+    if (this.signer.aggregate) await this.startAggregator();
+  }
+
+  /**
+   * `[signer] aggregate = true`: the aggregator role (src/roles/aggregator.ts) in this
+   * process, sending from the same account through the same backend (one nonce allocator).
+   * Its database: `[aggregator] database` if the file has that section, else the signer's
+   * database name with `.aggregator.db`.
+   */
+  private async startAggregator(): Promise<void> {
+    const file = this.options.config.aggregator?.database ?? this.signer.database.replace(/(\.db|\.sqlite)?$/, ".aggregator.db");
+    this.aggregatorStore = RoleStore.open(file, "aggregator");
+    this.aggregator = new Aggregator({
+      client: this.client,
+      store: this.aggregatorStore,
+      pollIntervalMs: this.options.config.chain.pollIntervalMs,
+      log: (line) => this.log(line),
+      onAction: (action) => this.emit({ ...action, role: "aggregator" }),
+    });
+    await this.aggregator.start();
   }
 
   /** Stops after the current step and closes the database. */
   async stop(): Promise<void> {
     await this.follower?.stop();
+    await this.aggregator?.stop();
+    this.aggregatorStore?.close();
     this.store?.close();
     this.log("stopped");
   }

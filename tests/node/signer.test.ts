@@ -92,9 +92,10 @@ ${extra}`;
     return { ...m, node, events, lines };
   }
 
-  /** Stops a node and starts a fresh instance on the same files. */
-  async function restart(i: number): Promise<void> {
+  /** Stops a node and starts a fresh instance on the same files (with `extra` [signer] keys if given). */
+  async function restart(i: number, extra?: string): Promise<void> {
     const old = members[i]!;
+    if (extra !== undefined) writeFileSync(old.configFile, toml(old, extra));
     await old.node.stop();
     if (process.env.DTS_SIGNER_TEST_LOG) writeFileSync(join(process.env.DTS_SIGNER_TEST_LOG, `${old.name}-before-restart.log`), old.lines.join("\n"));
     const fresh = makeNode(old);
@@ -216,8 +217,8 @@ ${extra}`;
     expect(verify(groupKey, hash, fromHex(stored.aggregateSignature!.slice(2)))).toBe(true);
   });
 
-  it("a node restarted after signing signs nothing twice and keeps following", async () => {
-    await restart(4);
+  it("a node restarted after signing signs nothing twice and keeps following; a faulty node's partial does not verify", async () => {
+    await restart(4, "faulty = true");
     const hash = messageHash("after a restart");
     const config = await client(0).getConfig();
     await requester.requestSignature(hash, config.minFee);
@@ -237,9 +238,22 @@ ${extra}`;
       expect(counts).toHaveLength(2);
       expect(counts.every((c) => c.n === 1)).toBe(true);
     }
+    // wallet_5 now runs with faulty = true: its partial is a valid point that does not verify.
+    const epoch = (await client(0).getEpoch(1n))!;
+    const shareKeys = epoch.sharePublicKeys.map((k) => fromHex(k.slice(2)));
+    const onChain = await Promise.all(
+      epoch.committee.map(async (member, i) => ({ index: i + 1, signature: fromHex((await client(0).getPartialSignature(hash, member))!.signature.slice(2)) })),
+    );
+    const verdicts = verifyPartials(hash, onChain, shareKeys);
+    expect(verdicts).toEqual(epoch.committee.map((member) => member !== members[4]!.address));
+    const groupKey = fromHex(epoch.groupPublicKey!.slice(2));
+    const combined = robustCombine({ messageHash: hash, partials: onChain, threshold: T, groupKey, shareKeys });
+    expect(combined.signers).not.toContain(epoch.committee.indexOf(members[4]!.address) + 1);
+    expect(verify(groupKey, hash, combined.signature)).toBe(true);
   });
 
-  it("a reshare to the next epoch keeps the group key", async () => {
+  it("a reshare to the next epoch keeps the group key; a node with aggregate = true finalizes requests", async () => {
+    await restart(0, "rotate = true\naggregate = true");
     const before = (await client(0).getEpoch(1n))!;
     await devnet.mine(0, 10); // rotation-period Bitcoin blocks: wallet_1 rotates
     const epoch2 = await waitFor("epoch 2 active", async () => {
@@ -255,14 +269,15 @@ ${extra}`;
 
     const hash = messageHash("signed by the reshared committee");
     await requester.requestSignature(hash, (await client(0).getConfig()).minFee);
-    await waitFor("five partials", async () => (await client(0).getRequest(hash))?.partialCount === BigInt(N));
-    const shareKeys = epoch2.sharePublicKeys.map((k) => fromHex(k.slice(2)));
-    const partials = await Promise.all(
-      epoch2.committee.map(async (member, i) => ({ index: i + 1, signature: fromHex((await client(0).getPartialSignature(hash, member))!.signature.slice(2)) })),
-    );
+    // wallet_1's in-process aggregator combines (robustly: wallet_5 is still faulty) and submits.
+    const finalized = await waitFor("the aggregate", async () => {
+      const r = await client(0).getRequest(hash);
+      return r?.aggregateSignature ? r : null;
+    });
+    expect(finalized.epoch).toBe(2n);
+    expect(finalized.aggregator).toBe(members[0]!.address);
     const groupKey = fromHex(epoch2.groupPublicKey!.slice(2));
-    const combined = robustCombine({ messageHash: hash, partials, threshold: T, groupKey, shareKeys });
-    expect(verify(groupKey, hash, combined.signature)).toBe(true);
+    expect(verify(groupKey, hash, fromHex(finalized.aggregateSignature!.slice(2)))).toBe(true);
   });
 
   it("a wrong keystore password and a bad configuration give clear errors", async () => {
