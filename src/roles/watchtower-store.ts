@@ -123,9 +123,13 @@ export class RoleStore {
   addPartial(p: StoredPartial): void {
     this.db
       .prepare(
-        "INSERT OR REPLACE INTO partials (hash, attempt, signer, idx, signature, epoch, block, valid, interval) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO partials (hash, attempt, signer, idx, signature, epoch, block, valid, interval) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       )
       .run(p.hash, p.attempt, p.signer, p.index, p.signature, p.epoch, p.block, p.valid === null ? null : p.valid ? 1 : 0, p.interval);
+  }
+
+  hasPartial(hash: string, attempt: number, signer: string): boolean {
+    return this.db.prepare("SELECT 1 FROM partials WHERE hash = ? AND attempt = ? AND signer = ?").get(hash, attempt, signer) !== undefined;
   }
 
   /** The partials of one attempt, in arrival order. */

@@ -223,8 +223,9 @@ export class Watchtower {
       valid = false; // an index outside the committee or a malformed point
     }
     const attempt = this.store.request(hash)?.attempt ?? 1;
+    const seen = this.store.hasPartial(hash, attempt, signer); // a replay of history
     this.store.addPartial({ hash, attempt, signer, index, signature, epoch, block: event.blockHeight, valid, interval });
-    if (!valid) {
+    if (!valid && !seen) {
       this.log(`invalid partial: ${signer} (share ${index}) on ${hash.slice(0, 18)}…`);
       this.emit({ event: "invalid-partial", messageHash: hash, signer, index });
     }
@@ -237,7 +238,7 @@ export class Watchtower {
     const keys = await this.view.epoch(field.num(d, "epoch"));
     if (!keys?.groupKey) throw new Error(`aggregate for epoch ${field.num(d, "epoch")}, which has no group key`);
     const valid = verify(keys.groupKey, hex(hash), hex(signature));
-    if (valid) return;
+    if (valid || this.store.isDone("invalid-aggregate", `${hash}:${signature}`)) return;
     this.store.markDone("invalid-aggregate", `${hash}:${signature}`);
     this.log(`invalid aggregate on ${hash.slice(0, 18)}…`);
     this.emit({ event: "invalid-aggregate", messageHash: hash, aggregate: signature });

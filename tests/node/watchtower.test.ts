@@ -1,12 +1,18 @@
 // The watchtower role in-process against the simnet backend, with the aggregator role beside
 // it: an epoch with real threshold keys, a request, partials of which one is invalid.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { verify } from "../../src/crypto/index.js";
-import { aggregator, FEE, fromHex0x, MIN_STAKE, network, request, signInvalidPartial, signPartial, startTowers, TOWERS, until, watchtower, type RoleHandle } from "./watchtower-fixture.js";
-import type { Watchtower } from "../../src/roles/watchtower.js";
+import { partialSign, verify } from "../../src/crypto/index.js";
+import { loadConfig } from "../../src/roles/config.js";
+import { RoleStore } from "../../src/roles/watchtower-store.js";
+import { Watchtower, type RoleAction } from "../../src/roles/watchtower.js";
 import type { Aggregator } from "../../src/roles/aggregator.js";
+import { aggregator, FEE, fromHex0x, MIN_STAKE, network, request, signInvalidPartial, signPartial, startTowers, TOWERS, until, watchtower } from "./watchtower-fixture.js";
 
-const running: RoleHandle<Watchtower | Aggregator>[] = [];
+const running: { role: Watchtower | Aggregator; store: RoleStore }[] = [];
 afterEach(async () => {
   for (const r of running.splice(0)) {
     await r.role.stop();
@@ -71,5 +77,71 @@ describe("watchtower", () => {
     await until("the watchtowers passed the deadline", () => towers.every((t) => t.role.next > net.chain.blockHeight));
     expect(net.events("liveness-penalty")).toHaveLength(0);
     for (const r of [...towers, agg]) expect(r.role.errors).toEqual([]);
+  });
+
+  it("keeps its state in its database: a restart resumes where it stopped and files nothing twice", async () => {
+    const net = await network(3, 2);
+    const file = join(mkdtempSync(join(tmpdir(), "dts-wt-")), "tower.db");
+    const account = net.chain.account("wallet_10");
+    const open = (fromBlock?: number) => {
+      const store = RoleStore.open(file, "watchtower");
+      const lines: string[] = [];
+      const actions: RoleAction[] = [];
+      const role = new Watchtower({ client: net.client.as(account), store, bond: true, report: false, pollIntervalMs: 5, fromBlock, log: (l) => lines.push(l), onAction: (a) => actions.push(a) });
+      return { role, store, lines, actions };
+    };
+    const first = open();
+    running.push(first);
+    // Two more watchtowers by hand, so that claims stay open (one of three).
+    for (const name of ["wallet_11", "wallet_12"]) await net.client.as(net.chain.account(name)).registerWatchtower();
+    await first.role.start();
+    const hash = await request(net, "watchtower: restart");
+    const [m1, , bad] = net.committee as [string, string, string];
+    await signInvalidPartial(net, bad, hash);
+    await signPartial(net, m1, hash);
+    await until("the claim is filed", () => first.actions.some((a) => a.event === "claimed"));
+    await until("it handled the tip", () => first.role.next > net.chain.blockHeight);
+    await first.role.stop();
+    const stoppedAt = first.role.next;
+    first.store.close();
+    running.splice(running.indexOf(first), 1);
+
+    // A database made by a watchtower is refused to an aggregator.
+    expect(() => RoleStore.open(file, "aggregator")).toThrow(/belongs to a watchtower/);
+
+    const second = open();
+    running.push(second);
+    expect(second.role.next).toBe(stoppedAt);
+    await second.role.start();
+    await net.client.as(net.committee[1]!).submitPartialSignature(hash, partialSign(net.shareOf(net.committee[1]!), fromHex0x(hash)).signature);
+    await until("it handled the new block", () => second.role.next > net.chain.blockHeight);
+    expect(second.actions).toEqual([]);
+    expect(second.lines.some((l) => l.includes(`from block ${stoppedAt}`))).toBe(true);
+    expect(net.events("invalid-signature-claim")).toHaveLength(1);
+    expect(net.events("watchtower-registered").filter((e) => e.data.watchtower === account)).toHaveLength(1);
+    expect(second.role.errors).toEqual([]);
+    await second.role.stop();
+    second.store.close();
+    running.splice(running.indexOf(second), 1);
+
+    // Even replaying the whole history, what the database records as done is not sent again.
+    const claimsSent = () => net.chain.log.filter((c) => c.fn === "report-invalid-signature").length;
+    expect(claimsSent()).toBe(1);
+    const replay = open(0);
+    running.push(replay);
+    await replay.role.start();
+    await until("the replay reached the tip", () => replay.role.next > net.chain.blockHeight);
+    expect(claimsSent()).toBe(1);
+    expect(replay.actions).toEqual([]);
+    expect(replay.role.errors).toEqual([]);
+  });
+
+  it("examples/testnet/watchtower.toml is a valid watchtower and aggregator configuration", () => {
+    const config = loadConfig(join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "testnet", "watchtower.toml"));
+    expect(config.chain.network).toBe("testnet");
+    expect(config.account.privateKeyEnv).toBe("DTS_WATCHTOWER_KEY");
+    expect(config.watchtower).toMatchObject({ bond: true, report: true });
+    expect(config.watchtower!.database).toMatch(/examples\/testnet\/watchtower\.db$/);
+    expect(config.aggregator!.database).toMatch(/examples\/testnet\/aggregator\.db$/);
   });
 });
