@@ -142,7 +142,6 @@ export class Watchtower {
     const config = await this.client.getConfig();
     const reportInterval = config.reportInterval > 0n ? config.reportInterval : 1n;
     const interval = Number(clock.burnNow / reportInterval);
-    if (this.store.getMeta("first-interval") === null) this.store.setMeta("first-interval", String(interval));
     for (const event of events) await this.observe(event, interval);
     const tower = await this.client.getWatchtower(this.address);
     const active = tower?.isActive ?? false;

@@ -5,6 +5,8 @@ import { partialSign, verify } from "../../src/crypto/index.js";
 import { aggregator, FEE, fromHex0x, network, request, signInvalidPartial, signPartial, startTowers, TOWERS, until, watchtower, type RoleHandle } from "./watchtower-fixture.js";
 import type { Watchtower } from "../../src/roles/watchtower.js";
 import type { Aggregator } from "../../src/roles/aggregator.js";
+import { Store } from "../../src/roles/store.js";
+import { RoleStore } from "../../src/roles/watchtower-store.js";
 
 const running: RoleHandle<Watchtower | Aggregator>[] = [];
 afterEach(async () => {
@@ -18,7 +20,9 @@ describe("aggregator", () => {
   it("two competing aggregators: exactly one aggregate lands, the fee is settled once, both stop cleanly", async () => {
     const net = await network(3, 2);
     const a = aggregator(net, net.chain.account("wallet_14"));
-    const b = aggregator(net, net.chain.account("faucet"));
+    // The second runs as a signer node would run it in-process: inside the signer's database.
+    const signerDb = Store.open(":memory:", { role: "signer" });
+    const b = aggregator(net, net.chain.account("faucet"), RoleStore.attach(signerDb, "aggregator"));
     running.push(a, b);
     await a.role.start();
     await b.role.start();
@@ -45,6 +49,8 @@ describe("aggregator", () => {
     await a.role.stop();
     await b.role.stop();
     for (const r of [a, b]) expect(r.role.errors).toEqual([]);
+    expect(signerDb.cursor("aggregator")).toBe(b.role.next);
+    expect(signerDb.get("role")).toBe("signer");
   });
 
   it("an invalid aggregate submitted by someone else is rejected by the watchtowers; the aggregator then submits the valid one", async () => {

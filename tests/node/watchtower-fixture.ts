@@ -144,10 +144,9 @@ export function watchtower(net: Net, account: string, options: Partial<Watchtowe
   return { role, actions, lines, store };
 }
 
-export function aggregator(net: Net, account: string): RoleHandle<Aggregator> {
+export function aggregator(net: Net, account: string, store = RoleStore.open(":memory:", "aggregator")): RoleHandle<Aggregator> {
   const actions: RoleAction[] = [];
   const lines: string[] = [];
-  const store = RoleStore.open(":memory:", "aggregator");
   const role = new Aggregator({
     client: net.client.as(account),
     store,
