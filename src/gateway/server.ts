@@ -141,6 +141,8 @@ export class Gateway {
       }
       if (e.code === "FST_ERR_CTP_INVALID_JSON_BODY" || (e.statusCode === 400 && /JSON/i.test(e.message ?? "")))
         return reply.code(400).send({ error: "invalid-json", message: `the body is not valid JSON: ${e.message ?? ""}`.trim() });
+      if (e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE")
+        return reply.code(415).send({ error: "unsupported-media-type", message: "send the body as JSON with content-type: application/json" });
       if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
         return reply.code(e.statusCode).send({ error: e.code?.toLowerCase().replace(/^fst_err_/, "").replace(/_/g, "-") ?? "bad-request", message: e.message ?? "bad request" });
       if (error instanceof NodeError) {

@@ -201,6 +201,11 @@ describe("HTTP gateway against the devnet node", () => {
       expect(res.json().message, payload).toMatch(message);
     }
 
+    const form = await post("message=hello", { "content-type": "application/x-www-form-urlencoded" });
+    rejectedCalls += 1;
+    expect(form.statusCode).toBe(415);
+    expect(form.json()).toEqual({ error: "unsupported-media-type", message: "send the body as JSON with content-type: application/json" });
+
     // Unknown and malformed ids.
     const unknown = await gateway.app.inject({ method: "GET", url: `/status/${probes[1]}` });
     expect(unknown.statusCode).toBe(404);
