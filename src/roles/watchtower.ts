@@ -237,8 +237,10 @@ export class Watchtower {
     const keys = await this.view.epoch(field.num(d, "epoch"));
     if (!keys?.groupKey) throw new Error(`aggregate for epoch ${field.num(d, "epoch")}, which has no group key`);
     const valid = verify(keys.groupKey, hex(hash), hex(signature));
-    if (valid || this.store.isDone("invalid-aggregate", `${hash}:${signature}`)) return;
-    this.store.markDone("invalid-aggregate", `${hash}:${signature}`);
+    // One item per submission: the same junk submitted again after a rejection is a new claim.
+    const item = `${hash}:${signature}:${event.blockHeight}:${event.txIndex}:${event.eventIndex}`;
+    if (valid || this.store.isDone("invalid-aggregate", item)) return;
+    this.store.markDone("invalid-aggregate", item);
     this.log(`invalid aggregate on ${hash.slice(0, 18)}…`);
     this.emit({ event: "invalid-aggregate", messageHash: hash, aggregate: signature });
   }

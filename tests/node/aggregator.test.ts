@@ -93,6 +93,24 @@ describe("aggregator", () => {
     expect((await net.client.getRequest(hash))!.closedEarly).toBe(true);
     expect(net.events("liveness-penalty")).toHaveLength(0);
     expect(net.events("fee-settled")[0]!.data["fees-paid"]).toBe(FEE);
+
+    // The same junk submitted again after its rejection is a new aggregate: claimed and
+    // rejected again. The aggregator, stopped meanwhile, resumes from its database and submits.
+    await agg.role.stop();
+    const hash2 = await request(net, "aggregator: junk twice");
+    await signPartial(net, m1, hash2);
+    await signPartial(net, m2, hash2);
+    const junk2 = partialSign(net.shareOf(m2), fromHex0x(hash2)).signature;
+    const rogue = net.client.as(net.chain.account("wallet_9"));
+    await rogue.submitAggregateSignature(hash2, junk2);
+    await until("the junk is rejected", () => net.events("aggregate-rejected").length === 2);
+    await rogue.submitAggregateSignature(hash2, junk2);
+    await until("the same junk is rejected again", () => net.events("aggregate-rejected").length === 3);
+    expect(net.events("invalid-aggregate-claim")).toHaveLength(9);
+    for (const t of towers) expect(t.actions.filter((a) => a.event === "claimed-aggregate" && a.messageHash === hash2)).toHaveLength(2);
+    await agg.role.start();
+    await until("the valid aggregate lands", async () => (await net.client.getRequest(hash2))!.aggregator === agg.role.address);
+    expect(verify(net.groupKey, fromHex0x(hash2), fromHex0x((await net.client.getRequest(hash2))!.aggregateSignature!))).toBe(true);
     for (const r of [...towers, agg]) expect(r.role.errors).toEqual([]);
   });
 
