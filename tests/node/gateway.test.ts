@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevnet, type Devnet } from "../../src/devnet/index.js";
 import { HttpBackend } from "../../src/chain/http.js";
@@ -33,7 +33,7 @@ import {
 } from "../../src/crypto/index.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const tsx = join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "cli.mjs");
+const tsxLoader = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "loader.mjs")).href;
 
 interface Proc {
   lines: string[];
@@ -44,9 +44,13 @@ interface Proc {
   kill: (signal: NodeJS.Signals) => void;
 }
 
-/** scripts/gateway.ts as its own process. */
+/**
+ * scripts/gateway.ts as its own process: node with tsx as a loader, one process, so that
+ * signals reach the gateway itself (the tsx CLI relays them to a child it SIGKILLs when the
+ * child does not acknowledge within ~60 ms).
+ */
 function gatewayProcess(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [tsx, join(root, "scripts", "gateway.ts"), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", tsxLoader, join(root, "scripts", "gateway.ts"), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let err = "";
   let buffer = "";
@@ -116,6 +120,8 @@ describe("HTTP gateway against the devnet node", () => {
   let dir: string;
   const env: Record<string, string> = {};
   let rejectedCalls = 0;
+  let mining: Promise<void> | null = null;
+  let paused = false;
 
   const address = (name: string) => devnet.accounts.find((a) => a.name === name)!.address;
   const as = (who: string) => client.as(who);
@@ -124,11 +130,9 @@ describe("HTTP gateway against the devnet node", () => {
 
   beforeAll(async () => {
     devnet = await startDevnet({ port: 0, blockTimeMs: 0, deployContract: true });
-    let mining = false;
     miner = setInterval(() => {
-      if (mining) return;
-      mining = true;
-      devnet.mine(1).finally(() => (mining = false));
+      if (mining || paused) return;
+      mining = devnet.mine(1).finally(() => (mining = null));
     }, 100);
     const names = ["deployer", ...Array.from({ length: N }, (_, i) => `wallet_${i + 1}`), ...TOWERS];
     const keys = await Promise.all(names.map((name) => privateKeyFromMnemonic(devnet.accounts.find((a) => a.name === name)!.mnemonic, name)));
@@ -476,5 +480,43 @@ describe("HTTP gateway against the devnet node", () => {
     const nokey = gatewayProcess(["--config", file], {});
     expect(await nokey.exit).toBe(1);
     expect(nokey.stderr()).toBe("gateway: set GW_UNSET_KEY (the account's private key)\n");
+  });
+
+  it("concurrent duplicates send one transaction; a request not mined in time answers 202 submitted and /status follows it", async () => {
+    const id = toHex(messageHash("three at once"));
+    const nonce = await backend.fetchNonce(gatewayAddress);
+    const answers = await Promise.all([1, 2, 3].map(() => post(JSON.stringify({ message: "three at once" }))));
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 201]);
+    for (const a of answers) expect(a.json()).toMatchObject({ request_id: id, status: "pending" });
+    expect(await backend.fetchNonce(gatewayAddress)).toBe(nonce + 1n);
+
+    // No block is mined while the request waits: the answer comes after signWaitMs.
+    const slow = await createGateway(loadConfig(join(dir, "gateway.toml")), { signWaitMs: 50 }, env);
+    paused = true;
+    await mining;
+    try {
+      const waiting = toHex(messageHash("while no block is mined"));
+      const first = await slow.app.inject({ method: "POST", url: "/sign", headers: { "content-type": "application/json" }, payload: { message: "while no block is mined" } });
+      expect(first.statusCode).toBe(202);
+      const submitted = first.json();
+      expect(submitted).toMatchObject({ request_id: waiting, status: "submitted", fee: "2000" });
+      expect(submitted.txid).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(await readRequest(backend, waiting)).toBeNull();
+      expect((await slow.app.inject({ method: "GET", url: `/status/${waiting}` })).json()).toMatchObject({ status: "submitted", txid: submitted.txid });
+      const again = await slow.app.inject({ method: "POST", url: "/sign", headers: { "content-type": "application/json" }, payload: { messageHash: waiting } });
+      expect(again.statusCode).toBe(202);
+      expect(again.json()).toMatchObject({ status: "submitted", txid: submitted.txid, existing: true });
+      expect((await slow.app.inject({ method: "GET", url: `/signature/${waiting}` })).statusCode).toBe(409);
+      paused = false;
+      const pending = await until("the submitted request on-chain", async () => {
+        const body = (await slow.app.inject({ method: "GET", url: `/status/${waiting}` })).json();
+        return body.status === "pending" ? body : null;
+      });
+      expect(pending).toMatchObject({ request_id: waiting, requester: gatewayAddress, fee: "2000", epoch: 1 });
+      expect((await client.getRequest(fromHex(waiting)))!.requester).toBe(gatewayAddress);
+    } finally {
+      paused = false;
+      await slow.stop();
+    }
   });
 });
