@@ -116,6 +116,7 @@ export class Aggregator {
     const open = [...newest.values()].filter((r) => !this.store.isDone("finished", `${r.hash}:${r.attempt}`));
     if (open.length === 0) return;
     const clock = await this.view.clock();
+    if (clock.paused) return; // nothing can be submitted or settled until the guardian unpauses
     for (const request of open) {
       try {
         await this.advance(request, clock.stacksNow, clock.burnNow);

@@ -143,6 +143,8 @@ export class Watchtower {
     const reportInterval = config.reportInterval > 0n ? config.reportInterval : 1n;
     const interval = Number(clock.burnNow / reportInterval);
     for (const event of events) await this.observe(event, interval);
+    // While the contract is paused every action fails (ERR-PAUSED) and no clock runs: observe only.
+    if (clock.paused) return;
     const tower = await this.client.getWatchtower(this.address);
     const active = tower?.isActive ?? false;
     if (!active && !this.warnedInactive && (this.store.invalidPartials().length > 0 || this.options.report !== false)) {
