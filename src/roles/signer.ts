@@ -82,7 +82,7 @@ export interface SignerNodeOptions {
    * simulates a crash at that point: the node does nothing more until stopped.
    */
   beforeSubmit?: (kind: SubmitKind, detail: Record<string, unknown>) => void | Promise<void>;
-  /** Attempts to reach the node at start (1 s apart); default 5. */
+  /** Attempts to reach the node at start, 1 s apart (the HTTP backend also retries each request with backoff); default 2. */
   connectAttempts?: number;
 }
 
@@ -412,7 +412,7 @@ export class SignerNode {
   // ---- start-up ----------------------------------------------------------------------------
 
   private async reachNode(): Promise<number> {
-    const attempts = this.options.connectAttempts ?? 5;
+    const attempts = this.options.connectAttempts ?? 2;
     let last: unknown;
     for (let i = 0; i < attempts; i++) {
       try {
@@ -423,7 +423,7 @@ export class SignerNode {
       }
     }
     const where = this.options.config.chain.nodeUrl ?? `the ${this.options.config.chain.network} node`;
-    throw new SignerError(`cannot reach ${where} after ${attempts} attempts: ${last instanceof Error ? last.message : String(last)}`);
+    throw new SignerError(`cannot reach ${where} (tried ${attempts} times): ${last instanceof Error ? last.message : String(last)}`);
   }
 
   private async ensureRegistered(): Promise<void> {
