@@ -2,7 +2,8 @@
 // penalized after the deadline, per-interval metric reports, other watchtowers' false claims
 // expired after their window, forming epochs cancelled after their DKG timeout.
 import { afterEach, describe, expect, it } from "vitest";
-import { MIN_STAKE, network, request, signPartial, startTowers, TOWERS, until, watchtower, type RoleHandle } from "./watchtower-fixture.js";
+import { combinePartials, partialSign } from "../../src/crypto/index.js";
+import { fromHex0x, MIN_STAKE, network, request, signPartial, startTowers, TOWERS, until, watchtower, type RoleHandle } from "./watchtower-fixture.js";
 import type { Watchtower } from "../../src/roles/watchtower.js";
 import { ChainView } from "../../src/roles/chain-view.js";
 
@@ -77,7 +78,7 @@ describe("watchtower duties", () => {
     for (const t of towers) expect(t.role.errors).toEqual([]);
   });
 
-  it("expires another watchtower's claim that closed without a supermajority; the claimant forfeits false-claim-bps of its bond", async () => {
+  it("expires another watchtower's claims (partial, aggregate) that closed without a supermajority; the claimant forfeits false-claim-bps of its bond per claim", async () => {
     const net = await network(3, 2);
     const towers = TOWERS.map((name) => watchtower(net, net.chain.account(name)));
     running.push(...towers);
@@ -90,25 +91,38 @@ describe("watchtower duties", () => {
     await signPartial(net, m1, hash);
     await signPartial(net, m2, hash);
     expect((await net.client.as(rogue).reportInvalidSignature(hash, m1)).value).toBe(false);
-    await until("the watchtowers saw the claim", caughtUp(net, towers));
-    // The partial is valid: no honest watchtower joins the claim.
+    // A valid aggregate, falsely claimed by the same watchtower.
+    const toPartial = (m: string) => partialSign(net.shareOf(m), fromHex0x(hash));
+    const aggregate = combinePartials([toPartial(m1), toPartial(m2)]);
+    await net.client.as(net.chain.account("wallet_14")).submitAggregateSignature(hash, aggregate);
+    expect((await net.client.as(rogue).reportInvalidAggregate(hash)).value).toBe(false);
+    await until("the watchtowers saw the claims", caughtUp(net, towers));
+    // The partial and the aggregate are valid: no honest watchtower joins a claim.
     expect(net.events("invalid-signature-claim")).toHaveLength(1);
+    expect(net.events("invalid-aggregate-claim")).toHaveLength(1);
     expect((await net.client.getClaim(hash, m1))!.claimants).toEqual([rogue]);
+    expect((await net.client.getAggregateClaim(hash, aggregate))!.claimants).toEqual([rogue]);
+    const settleAt = (await net.client.getRequest(hash))!.settleAt;
 
     const claimUntil = (await net.client.getPartialSignature(hash, m1))!.claimUntil;
+    expect(settleAt).toBe(claimUntil); // both windows opened at the same burn height
     net.mine(Number(claimUntil - (await net.client.getClock()).burnNow));
     await until("the watchtowers reached the end of the window", caughtUp(net, towers));
     expect(net.events("claim-expired")).toHaveLength(0);
     net.mine(1);
-    await until("the claim is expired", () => net.events("claim-expired").length === 1);
+    await until("both claims are expired", () => net.events("claim-expired").length === 2);
     const bond = (await net.client.getConfig()).watchtowerBond;
-    const expired = net.events("claim-expired")[0]!.data;
-    expect(expired.claimants).toEqual([rogue]);
-    expect(expired.forfeited).toBe(bond / 10n);
-    expect((await net.client.getWatchtower(rogue))!.bond).toBe(bond - bond / 10n);
+    const expired = net.events("claim-expired").map((e) => e.data);
+    expect(expired.map((e) => e.claimants)).toEqual([[rogue], [rogue]]);
+    expect(expired.map((e) => e.signer).sort()).toEqual([m1, null].sort());
+    // Each expiry forfeits false-claim-bps (10%) of the bond as it then stands.
+    const afterOne = bond - bond / 10n;
+    expect(expired.map((e) => e.forfeited)).toEqual([bond / 10n, afterOne / 10n]);
+    expect((await net.client.getWatchtower(rogue))!.bond).toBe(afterOne - afterOne / 10n);
     expect(await net.client.getClaim(hash, m1)).toBeNull();
+    expect(await net.client.getAggregateClaim(hash, aggregate)).toBeNull();
     await until("the watchtowers are idle", caughtUp(net, towers));
-    expect(towers.flatMap((t) => t.actions.filter((a) => a.event === "expired"))).toHaveLength(1);
+    expect(towers.flatMap((t) => t.actions.filter((a) => a.event === "expired")).map((a) => a.kind).sort()).toEqual(["aggregate", "partial"]);
     for (const t of towers) expect((await net.client.getWatchtower(t.role.address))!.bond).toBe(bond);
     for (const t of towers) expect(t.role.errors).toEqual([]);
   });
