@@ -100,7 +100,7 @@ const SCHEMA = [
   // DKG sessions this node takes part in.
   `CREATE TABLE IF NOT EXISTS dkg_session (
      epoch INTEGER PRIMARY KEY, rotated_at INTEGER NOT NULL, status TEXT NOT NULL,
-     group_key TEXT, share_keys TEXT, updated_at TEXT NOT NULL)`,
+     identity_keys TEXT NOT NULL, group_key TEXT, share_keys TEXT, updated_at TEXT NOT NULL)`,
   // Key votes: written before submit-epoch-key is sent.
   `CREATE TABLE IF NOT EXISTS dkg_vote (
      epoch INTEGER PRIMARY KEY, group_key TEXT NOT NULL, share_keys TEXT NOT NULL,
@@ -557,13 +557,17 @@ export class SignerNode {
       const info = await this.client.getEpoch(epoch);
       if (!info || info.status !== "pending") return null; // an old rotation met while catching up
     }
-    // The committee's registered identity keys; one that is not a valid point is absent.
-    const identityKeys = await Promise.all(
-      committee.map(async (m) => {
-        const info = await this.client.getSignerInfo(m);
-        return info ? bytesOf(info.publicKey) : new Uint8Array(48);
-      }),
-    );
+    // The committee's registered identity keys (one that is not a valid point is absent),
+    // read once and kept with the session so that a resumed DKG uses exactly the same.
+    const session = this.store!.db.prepare("SELECT identity_keys FROM dkg_session WHERE epoch = ?").get(epoch) as { identity_keys: string } | undefined;
+    const identityKeys = session
+      ? (JSON.parse(session.identity_keys) as string[]).map((k) => fromHex(k))
+      : await Promise.all(
+          committee.map(async (m) => {
+            const info = await this.client.getSignerInfo(m);
+            return info ? bytesOf(info.publicKey) : new Uint8Array(48);
+          }),
+        );
     const digest = sha256(new Uint8Array(identityKeys.flatMap((k) => [...k])));
     const random = dkgRandom(this.secrets!.identitySecret, epoch, digest);
     const self = newIndex > 0 ? { index: newIndex, identitySecret: this.secrets!.identitySecret } : undefined;
@@ -594,8 +598,8 @@ export class SignerNode {
     const dealing = prevInfo ? oldIndex > 0 && this.shareFor(previous) !== undefined : true;
     if (dealing) run.mine[1] = participant.deal();
     this.store!.db
-      .prepare("INSERT INTO dkg_session (epoch, rotated_at, status, updated_at) VALUES (?, ?, 'running', ?) ON CONFLICT(epoch) DO NOTHING")
-      .run(epoch, e.blockHeight, now());
+      .prepare("INSERT INTO dkg_session (epoch, rotated_at, status, identity_keys, updated_at) VALUES (?, ?, 'running', ?, ?) ON CONFLICT(epoch) DO NOTHING")
+      .run(epoch, e.blockHeight, JSON.stringify(identityKeys.map(toHex)), now());
     this.runs.set(epoch, run);
     if (fresh) {
       const role = [newIndex > 0 ? `member ${newIndex}` : "", oldIndex > 0 && prevInfo ? `dealer ${oldIndex} of epoch ${previous}` : ""].filter(Boolean).join(", ");
@@ -727,8 +731,12 @@ export class SignerNode {
   private async sign(e: ContractEvent): Promise<void> {
     const epoch = Number(e.data.epoch);
     const share = this.shareFor(epoch);
-    if (!share) return; // not a member of this request's epoch (or a share lost: see start-up log)
     const hashHex = String(e.data["message-hash"]).toLowerCase();
+    if (!share) {
+      const index = await this.client.getMemberIndex(epoch, this.address);
+      if (index !== null) this.log(`request ${hashHex.slice(0, 18)}…: WARNING this node is member ${index} of epoch ${epoch} but holds no share of it: cannot sign`);
+      return;
+    }
     const hash = bytesOf(hashHex);
     const attempt = Number(e.data.attempt);
     const db = this.store!.db;
@@ -743,6 +751,7 @@ export class SignerNode {
     if (!row) {
       const request = await this.client.getRequest(hash);
       if (!request || request.aggregateSignature !== null) return; // finalized: nothing to add
+      if (request.epoch !== BigInt(epoch) || request.deadline < (await this.client.getClock()).stacksNow) return; // a later attempt, or expired
       const value = this.signer.faulty ? (share.value + 1n) % CURVE_ORDER : share.value;
       const partial = partialSign({ index: share.index, value }, hash);
       db.prepare(
