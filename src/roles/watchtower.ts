@@ -125,7 +125,7 @@ export class Watchtower {
       if (!tower.isActive) this.log(`watchtower ${this.address} is registered but not active: it cannot claim or report`);
       return;
     }
-    if (!this.options.bond) {
+    if (this.options.bond === false) {
       this.log(`watchtower ${this.address} is not registered (bond = false): it only penalizes, expires and cancels`);
       return;
     }
