@@ -1,4 +1,4 @@
-// `npm run network` (and, once it is the default, `npm start`): the process network of
+// `npm start` and `npm run network`: the process network of
 // src/network/run.ts from the command line, with progress on stderr, the results on stdout
 // (or everything as JSON lines with --json), a status line per block while it serves, and
 // a clean stop of every process on Ctrl-C / SIGTERM.

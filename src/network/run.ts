@@ -111,6 +111,13 @@ export function missingRoleScripts(): string[] {
   return ["signer", "watchtower", "aggregator", "gateway"].map((r) => `scripts/${r}.ts`).filter((s) => !existsSync(resolve(PROJECT_ROOT, s)));
 }
 
+export class EpochCancelledError extends NetworkError {
+  constructor(readonly epoch: number) {
+    super(`epoch ${epoch} was cancelled (its DKG did not agree on a key in time)`);
+    this.name = "EpochCancelledError";
+  }
+}
+
 export class ProcessNetwork {
   readonly supervisor = new Supervisor();
   readonly runDir: string;
@@ -193,7 +200,8 @@ export class ProcessNetwork {
       try {
         value = await check();
       } catch (error) {
-        if (Date.now() > deadline) throw error;
+        // A verdict of the flow's own ends the wait; a node error is retried until the deadline.
+        if (error instanceof NetworkError || Date.now() > deadline) throw error;
       }
       if (value !== null && value !== undefined && value !== false) return value;
       if (Date.now() > deadline) throw new NetworkError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
@@ -289,8 +297,7 @@ export class ProcessNetwork {
     this.step("watchtowers", `${towers.length} watchtowers bonded`, { watchtowers: towers.map((r) => r.address) });
 
     // 5. The first rotation; the signer nodes run the DKG themselves.
-    const epoch = await this.rotate();
-    const groupKey = await this.waitForEpoch(epoch);
+    const { epoch, groupPublicKey: groupKey } = await this.rotateAndWait();
     this.step("dkg", `DKG done: epoch ${epoch} active, group key ${groupKey}`, { epoch, groupPublicKey: groupKey });
 
     // 6. The gateway.
@@ -388,13 +395,28 @@ export class ProcessNetwork {
       `epoch ${epoch} to activate (DKG)`,
       async () => {
         const info = await this.client.getEpoch(epoch);
-        if (info?.status === "cancelled") throw Object.assign(new NetworkError(`epoch ${epoch} was cancelled (the DKG did not finish)`), { fatal: true });
+        if (info?.status === "cancelled") throw new EpochCancelledError(epoch);
         return info?.status === "active" && info.groupPublicKey ? info.groupPublicKey : null;
       },
       TIMEOUT.dkg,
-    ).catch((e: unknown) => {
-      throw e;
-    });
+    );
+  }
+
+  /**
+   * Rotates and waits for the nodes' DKG (or reshare). A forming epoch that a watchtower
+   * cancels (no key within dkg-timeout) makes the next rotation due at once: rotate again,
+   * at most `attempts` times in all.
+   */
+  async rotateAndWait(attempts = 3): Promise<{ epoch: number; groupPublicKey: string }> {
+    for (let attempt = 1; ; attempt++) {
+      const epoch = await this.rotate();
+      try {
+        return { epoch, groupPublicKey: await this.waitForEpoch(epoch) };
+      } catch (error) {
+        if (!(error instanceof EpochCancelledError) || attempt >= attempts) throw error;
+        this.step("cancelled", `epoch ${epoch} was cancelled before its key was agreed; rotating again`, { epoch });
+      }
+    }
   }
 
   /** The group key of the serving epoch, read from the contract. */

@@ -1,3 +1,2 @@
-// How the process-network tests start the network: `npm start --` once it runs the process
-// network, `npm run network --` before.
-export const START_COMMAND = ["run", "network", "--"];
+// How the process-network tests start the network: `npm start --` (scripts/start.ts).
+export const START_COMMAND = ["start", "--"];
