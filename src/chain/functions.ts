@@ -57,14 +57,14 @@ export type SlashingHistory = Decoded<typeof SlashingHistoryDecoder>;
 export const SignerInfoDecoder = tupleResult({
   stake: u, publicKey: key, reputationScore: u, lastActive: u,
   performanceMetrics: PerformanceMetricsDecoder, slashingHistory: SlashingHistoryDecoder,
-  registeredAt: u, seq: u, unbonding: u, unbondingRelease: u, exiting: b, claimUntil: u,
+  registeredAt: u, seq: u, unbonding: u, unbondingRelease: u, exiting: b, claimUntil: u, excludedFrom: u,
   status: asciiResult(7), // "primary" | "backup" | "exiting"
 });
 export type SignerInfo = Decoded<typeof SignerInfoDecoder>;
 
 export const EpochDecoder = tupleResult({
   committee, threshold: u, previous: u, groupPublicKey: optionalResult(key),
-  sharePublicKeys: listResult(key, 32), status: asciiResult(8), createdAt: u, activatedAt: u,
+  sharePublicKeys: listResult(key, 32), status: asciiResult(9), createdAt: u, formedAt: u, activatedAt: u,
 });
 export type Epoch = Decoded<typeof EpochDecoder>;
 
@@ -80,25 +80,25 @@ export type NetworkState = Decoded<typeof NetworkStateDecoder>;
 export const RequestDecoder = tupleResult({
   requester: p, fee: u, epoch: u, createdAt: u, deadline: u, partialCount: u, signers: committee,
   aggregateSignature: optionalResult(sig), aggregator: optionalResult(p), finalizedAt: u, feePaid: b, refunded: b,
-  closedEarly: b, settleAt: u,
+  closedEarly: b, settleAt: u, attempt: u, contestUntil: u,
 });
 export type Request = Decoded<typeof RequestDecoder>;
 
-export const PartialSignatureDecoder = tupleResult({ signature: sig, messageHash: hash, timestamp: u, index: u, invalid: b, claimUntil: u });
+export const PartialSignatureDecoder = tupleResult({ signature: sig, messageHash: hash, timestamp: u, index: u, invalid: b, claimUntil: u, attempt: u });
 export type PartialSignature = Decoded<typeof PartialSignatureDecoder>;
 
 export const WatchtowerDecoder = tupleResult({
-  lastReport: u, reportsSubmitted: u, accuracyScore: u, isActive: b, bond: u, registeredAt: u, releaseAt: u,
+  lastReport: u, reportsSubmitted: u, accuracyScore: u, isActive: b, bond: u, registeredAt: u, releaseAt: u, openClaims: u,
 });
 export type Watchtower = Decoded<typeof WatchtowerDecoder>;
 
 export const WatchtowerReportDecoder = tupleResult({ uptime: u, signingSpeed: u, accuracy: u });
 export type WatchtowerReport = Decoded<typeof WatchtowerReportDecoder>;
 
-export const IntervalReportsDecoder = tupleResult({ uptimes: listResult(u, 32), speeds: listResult(u, 32), accuracies: listResult(u, 32) });
+export const IntervalReportsDecoder = tupleResult({ uptimes: listResult(u, 32), speeds: listResult(u, 32), accuracies: listResult(u, 32), quorum: u });
 export type IntervalReports = Decoded<typeof IntervalReportsDecoder>;
 
-export const ClaimDecoder = tupleResult({ claimants: committee, openedAt: u, confirmed: b });
+export const ClaimDecoder = tupleResult({ claimants: committee, openedAt: u, confirmed: b, attempt: u });
 export type Claim = Decoded<typeof ClaimDecoder>;
 
 export const AggregateClaimDecoder = tupleResult({ claimants: committee, openedAt: u });

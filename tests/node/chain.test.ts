@@ -109,7 +109,7 @@ describe("the typed client on the simnet backend", () => {
       stake: 1n, "public-key": "0xab", "reputation-score": 2n, "last-active": 3n,
       "performance-metrics": { "signing-speed": 0n, uptime: 100n, "stake-duration": 0n, accuracy: 100n, "total-signatures": 0n, "valid-signatures": 0n, "new-metric": 7n },
       "slashing-history": { "total-slashes": 0n, "last-slash-height": 0n, "slashed-amount": 0n },
-      "registered-at": 4n, seq: 1n, unbonding: 0n, "unbonding-release": 0n, exiting: false, status: "backup", "claim-until": 0n, "added-later": true,
+      "registered-at": 4n, seq: 1n, unbonding: 0n, "unbonding-release": 0n, exiting: false, status: "backup", "claim-until": 0n, "excluded-from": 0n, "added-later": true,
     };
     const info = SignerInfoDecoder.decode(raw, "get-signer-info");
     expect(info.stake).toBe(1n);
