@@ -63,15 +63,7 @@ const aggregator = new Aggregator({
   log: say,
   onAction: emit,
 });
-try {
-  await aggregator.start();
-} catch (error) {
-  store.close();
-  fail(message(error));
-}
-say(`running as ${address}, database ${section.database}`);
-emit({ event: "started", aggregator: address, contract: config.chain.contractId, from: aggregator.next });
-
+// Signals are handled from here on, also while start() bonds or reads the node.
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;
@@ -88,3 +80,12 @@ const stop = (signal: string) => {
 };
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
+
+try {
+  await aggregator.start();
+} catch (error) {
+  store.close();
+  fail(message(error));
+}
+say(`running as ${address}, database ${section.database}`);
+emit({ event: "started", aggregator: address, contract: config.chain.contractId, from: aggregator.next });

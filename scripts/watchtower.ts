@@ -65,15 +65,7 @@ const tower = new Watchtower({
   log: say,
   onAction: emit,
 });
-try {
-  await tower.start();
-} catch (error) {
-  store.close();
-  fail(message(error));
-}
-say(`running as ${address} (bond ${section.bond ? "on" : "off"}, reports ${section.report ? "on" : "off"}), database ${section.database}`);
-emit({ event: "started", watchtower: address, contract: config.chain.contractId, from: tower.next });
-
+// Signals are handled from here on, also while start() bonds or reads the node.
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;
@@ -90,3 +82,12 @@ const stop = (signal: string) => {
 };
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
+
+try {
+  await tower.start();
+} catch (error) {
+  store.close();
+  fail(message(error));
+}
+say(`running as ${address} (bond ${section.bond ? "on" : "off"}, reports ${section.report ? "on" : "off"}), database ${section.database}`);
+emit({ event: "started", watchtower: address, contract: config.chain.contractId, from: tower.next });
