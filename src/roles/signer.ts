@@ -400,8 +400,8 @@ export class SignerNode {
     this.identityKey = publicKeyOf(this.secrets!.identitySecret);
   }
 
-  private async saveKeystore(): Promise<void> {
-    const text = await encryptKeystore(this.secrets!, this.password!, { scryptN: this.signer.keystoreScryptN, description: "DTS signer identity and shares" });
+  private async saveKeystore(secrets: KeystoreSecrets = this.secrets!): Promise<void> {
+    const text = await encryptKeystore(secrets, this.password!, { scryptN: this.signer.keystoreScryptN, description: "DTS signer identity and shares" });
     writeDurably(this.signer.identityKeystore, text);
   }
 
@@ -512,13 +512,15 @@ export class SignerNode {
         const key = String(e.data["group-public-key"]);
         if (run?.result && hex0x(run.result.groupKey) !== key.toLowerCase())
           this.log(`WARNING epoch ${epoch} activated with group key ${key.slice(0, 18)}…, this node computed ${hex0x(run.result.groupKey).slice(0, 18)}…`);
-        if (run || this.shareFor(epoch)) {
+        if (run?.result || this.shareFor(epoch)) {
           this.log(`epoch ${epoch} active, group key ${key.slice(0, 18)}…`);
           this.emit({ event: "epoch-activated", epoch, groupKey: key });
         }
         if (run) {
+          // Activated by the others' votes before this node voted: keep the share all the same.
+          if (run.result) await this.storeShare(run);
           this.runs.delete(epoch);
-          this.setSession(epoch, "done");
+          this.setSession(epoch, "done", run.result);
         }
         break;
       }
@@ -671,20 +673,29 @@ export class SignerNode {
     }
   }
 
-  /** Writes the share to the keystore, records the vote, then sends submit-epoch-key. */
-  private async vote(run: DkgRun): Promise<void> {
+  /** Writes a finished DKG's share to the keystore (once), before it is used or voted for. */
+  private async storeShare(run: DkgRun): Promise<void> {
     const result = run.result!;
     if (result.share) {
       const have = this.shareFor(run.epoch);
       if (!have) {
-        this.secrets!.shares.push({ epoch: run.epoch, index: result.share.index, value: result.share.value });
-        await this.saveKeystore();
+        // In memory only once it is on disk.
+        const next = { ...this.secrets!, shares: [...this.secrets!.shares, { epoch: run.epoch, index: result.share.index, value: result.share.value }] };
+        await this.saveKeystore(next);
+        this.secrets = next;
         this.log(`epoch ${run.epoch}: share ${result.share.index} written to the keystore`);
         this.emit({ event: "share-stored", epoch: run.epoch, index: result.share.index });
       } else if (have.value !== result.share.value || have.index !== result.share.index) {
         throw new SignerError(`epoch ${run.epoch}: the keystore holds a different share than the DKG computed; refusing to vote`);
       }
-    } else if (result.missingShares.length > 0) {
+    }
+  }
+
+  /** Writes the share to the keystore, records the vote, then sends submit-epoch-key. */
+  private async vote(run: DkgRun): Promise<void> {
+    const result = run.result!;
+    await this.storeShare(run);
+    if (!result.share && result.missingShares.length > 0) {
       this.log(`epoch ${run.epoch}: WARNING no share (missing from dealer(s) ${result.missingShares.join(", ")})`);
     }
     const db = this.store!.db;
@@ -730,6 +741,9 @@ export class SignerNode {
 
   private async sign(e: ContractEvent): Promise<void> {
     const epoch = Number(e.data.epoch);
+    // The epoch may have activated (t votes from others) before this node, catching up, stored its share.
+    const run = this.runs.get(epoch);
+    if (!this.shareFor(epoch) && run?.result?.share) await this.storeShare(run);
     const share = this.shareFor(epoch);
     const hashHex = String(e.data["message-hash"]).toLowerCase();
     if (!share) {

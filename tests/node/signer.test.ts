@@ -16,7 +16,7 @@ import { privateKeyFromMnemonic } from "../../src/chain/keys.js";
 import { loadConfig } from "../../src/roles/config.js";
 import { SignerError, SignerNode, type SignerEvent, type SubmitKind } from "../../src/roles/signer.js";
 import { Store } from "../../src/roles/store.js";
-import { decryptKeystore, fromHex, messageHash, robustCombine, toHex, verify, verifyPartials } from "../../src/crypto/index.js";
+import { decryptKeystore, fromHex, messageHash, publicKeyOf, robustCombine, toHex, verify, verifyPartials } from "../../src/crypto/index.js";
 
 const PASSWORD = "correct horse battery staple";
 const K = 30;
@@ -256,10 +256,21 @@ ${extra}`;
     await restart(0, "rotate = true\naggregate = true");
     const before = (await client(0).getEpoch(1n))!;
     await devnet.mine(0, 10); // rotation-period Bitcoin blocks: wallet_1 rotates
+    // wallet_4 is stopped right after dealing and restarted once the others activated the
+    // epoch: it rebuilds the DKG from its database and the chain and keeps its new share.
+    await waitFor("wallet_4's epoch 2 deal", () => members[3]!.events.some((e) => e.event === "dealt" && e.epoch === 2));
+    await members[3]!.node.stop();
     const epoch2 = await waitFor("epoch 2 active", async () => {
       const e = await client(0).getEpoch(2n);
       return e?.status === "active" ? e : null;
     });
+    await restart(3);
+    await waitFor("wallet_4's epoch 2 share", () => members[3]!.node.shareEpochs().includes(2));
+    const secrets = await decryptKeystore(readFileSync(join(dir, "wallet_4", "identity.json"), "utf8"), PASSWORD);
+    const share2 = secrets.shares.find((s) => s.epoch === 2)!;
+    expect(share2.index).toBe(epoch2.committee.indexOf(members[3]!.address) + 1);
+    expect(`0x${toHex(publicKeyOf(share2.value))}`).toBe(epoch2.sharePublicKeys[share2.index - 1]);
+    expect(members[3]!.events.filter((e) => e.event === "dealt")).toEqual([]); // nothing dealt again
     expect(epoch2.previous).toBe(1n);
     expect(epoch2.groupPublicKey).toBe(before.groupPublicKey);
     // Deals in the reshare come from the old members (old-index), one each.
