@@ -8,7 +8,7 @@
 // aggregate that watchtowers rejected, or that was dropped below t, is recombined.
 import type { DtsClient } from "../chain/client.js";
 import type { ContractEvent } from "../chain/backend.js";
-import { InsufficientValidPartialsError, ThresholdNotMetError, robustCombine, toHex } from "../crypto/index.js";
+import { InsufficientValidPartialsError, ThresholdNotMetError, robustCombine, toHex, verify } from "../crypto/index.js";
 import { follow, type Follower } from "./follow.js";
 import { ChainView, contractErrorName, describeError, field, hex } from "./chain-view.js";
 import type { RoleStore, StoredRequest } from "./watchtower-store.js";
@@ -36,6 +36,8 @@ export class Aggregator {
   private readonly emit: (action: RoleAction) => void;
   /** Per request attempt: the partial set a combination last failed on (retry when it grows). */
   private readonly failedWith = new Map<string, string>();
+  /** Standing aggregates already checked (request attempt and aggregate). */
+  private readonly checked = new Set<string>();
 
   constructor(private readonly options: AggregatorOptions) {
     if (!options.client.sender) throw new Error("the aggregator's client needs a sender");
@@ -134,12 +136,19 @@ export class Aggregator {
       this.store.markDone("finished", item, onChain["fee-paid"] === true ? "settled" : "closed");
       return;
     }
-    if (onChain["aggregate-signature"] !== null) {
+    const keys = await this.view.epoch(request.epoch);
+    if (!keys?.groupKey) return;
+    const standing = onChain["aggregate-signature"];
+    if (typeof standing === "string") {
+      if (!this.checked.has(`${item}:${standing}`)) {
+        this.checked.add(`${item}:${standing}`);
+        // Someone else's: the watchtowers reject an invalid one before settle-at, then it recombines.
+        if (!verify(keys.groupKey, hex(request.hash), hex(standing)))
+          this.log(`${request.hash.slice(0, 18)}…: the standing aggregate does not verify against the group key; waiting for the watchtowers to reject it`);
+      }
       if (burnNow > (onChain["settle-at"] as bigint)) await this.settle(request, item);
       return;
     }
-    const keys = await this.view.epoch(request.epoch);
-    if (!keys?.groupKey) return;
     const partialCount = Number(onChain["partial-count"] as bigint);
     if (partialCount < keys.threshold) {
       // No partial arrives after the deadline: the requester reclaims the fee.
