@@ -16,6 +16,7 @@ export interface NetworkCliOptions {
   requests: number;
   verbose?: boolean;
   nodeUrl?: string;
+  sequential?: boolean;
 }
 
 const integer = (min: number, max: number) => (value: string) => {
@@ -39,6 +40,7 @@ export function buildNetworkProgram(name: string): Command {
     .option("-m, --message <text>", "the sample message", "hello from DTS")
     .option("--block-time <ms>", "Stacks block time of the devnet", integer(200, 60_000), 1000)
     .option("--requests <n>", "after the sample, sign n more messages at once and report the median latency in blocks", integer(0, 200), 0)
+    .option("--sequential", "with --requests: one request at a time (each after the previous aggregate) instead of all at once")
     .option("--node-url <url>", "use this running devnet node (npm run devnet -- --no-deploy) instead of starting one")
     .option("--verbose", "also show every role process's own log lines");
 }
@@ -105,17 +107,18 @@ export async function runNetworkCli(options: NetworkCliOptions): Promise<number>
     }
 
     if (options.requests > 0) {
-      err(`[${++step}] signing ${options.requests} more messages through the gateway at once…`);
-      const requested = await Promise.all(
-        Array.from({ length: options.requests }, (_, i) => {
-          const message = `${options.message} #${i + 1} ${Date.now()}`;
-          return net.request(message).then((r) => ({ message, r }));
-        }),
-      );
-      const signed = await Promise.all(requested.map(({ message, r }) => net.finalized(message, r)));
+      err(`[${++step}] signing ${options.requests} more messages through the gateway ${options.sequential ? "one after another" : "at once"}…`);
+      const messages = Array.from({ length: options.requests }, (_, i) => `${options.message} #${i + 1} ${Date.now()}`);
+      let signed: SignResult[] = [];
+      if (options.sequential) {
+        for (const message of messages) signed.push(await net.finalized(message, await net.request(message)));
+      } else {
+        const requested = await Promise.all(messages.map((message) => net.request(message).then((r) => ({ message, r }))));
+        signed = await Promise.all(requested.map(({ message, r }) => net.finalized(message, r)));
+      }
       const latencies = signed.map((s) => s.latencyBlocks);
       const all = signed.every((s) => s.verifies);
-      result.latency = { requests: signed.length, latencies, medianBlocks: median(latencies), allVerify: all };
+      result.latency = { requests: signed.length, mode: options.sequential ? "sequential" : "concurrent", latencies, medianBlocks: median(latencies), allVerify: all };
       err(`[${++step}] ${signed.length} signatures, all verify: ${all}; latency request → aggregate in Stacks blocks: median ${median(latencies)}, min ${Math.min(...latencies)}, max ${Math.max(...latencies)}`);
       if (!all) throw new Error("a signature does not verify");
     }
