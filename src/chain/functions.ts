@@ -42,7 +42,7 @@ export const ConfigDecoder = tupleResult({
   minStake: u, requiredSigners: u, totalSigners: u, rotationPeriod: u, signatureThreshold: u,
   signingTimeout: u, unbondingPeriod: u, watchtowerBond: u, watchtowerQuorum: u,
   slashInvalidBps: u, slashLivenessBps: u, notifierRewardBps: u, minReputation: u, minFee: u,
-  votingPeriod: u, quorumBps: u, claimWindow: u, reportInterval: u, falseClaimBps: u, maxChurn: u,
+  votingPeriod: u, quorumBps: u, claimWindow: u, reportInterval: u, falseClaimBps: u, maxChurn: u, dkgTimeout: u,
 });
 export type Config = Decoded<typeof ConfigDecoder>;
 
