@@ -556,8 +556,14 @@ export class SignerNode {
     if (fresh) {
       const row = this.store!.db.prepare("SELECT status FROM dkg_session WHERE epoch = ?").get(epoch) as { status: string } | undefined;
       if (row && row.status !== "running") return null;
-      const info = await this.client.getEpoch(epoch);
-      if (!info || info.status !== "pending") return null; // an old rotation met while catching up
+      if (!row) {
+        // An old rotation met while catching up: nothing to take part in, unless this node is
+        // a member of that (active) epoch without its share: replaying the DKG from the chain
+        // recovers it (nothing is posted or voted once the phases are closed).
+        const info = await this.client.getEpoch(epoch);
+        const recover = info?.status === "active" && newIndex > 0 && !this.shareFor(epoch);
+        if (!info || (info.status !== "pending" && !recover)) return null;
+      }
     }
     // The committee's registered identity keys (one that is not a valid point is absent),
     // read once and kept with the session so that a resumed DKG uses exactly the same.

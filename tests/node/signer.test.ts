@@ -5,7 +5,7 @@
 // after a record is durable and before its transaction is sent (deal, vote, partial) and
 // restarted from their database and keystore: nothing is dealt or signed twice, the recorded
 // bytes are what lands on the chain, shares survive. Then a reshare keeps the group key.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ import { privateKeyFromMnemonic } from "../../src/chain/keys.js";
 import { loadConfig } from "../../src/roles/config.js";
 import { SignerError, SignerNode, type SignerEvent, type SubmitKind } from "../../src/roles/signer.js";
 import { Store } from "../../src/roles/store.js";
-import { decryptKeystore, fromHex, messageHash, publicKeyOf, robustCombine, toHex, verify, verifyPartials } from "../../src/crypto/index.js";
+import { decryptKeystore, encryptKeystore, fromHex, messageHash, publicKeyOf, robustCombine, toHex, verify, verifyPartials } from "../../src/crypto/index.js";
 
 const PASSWORD = "correct horse battery staple";
 const K = 30;
@@ -289,6 +289,25 @@ ${extra}`;
     expect(finalized.aggregator).toBe(members[0]!.address);
     const groupKey = fromHex(epoch2.groupPublicKey!.slice(2));
     expect(verify(groupKey, hash, fromHex(finalized.aggregateSignature!.slice(2)))).toBe(true);
+  });
+
+  it("a node whose database is lost and whose keystore lost its shares recovers its share from the chain and signs nothing again", async () => {
+    const m = members[4]!;
+    await m.node.stop();
+    const keystoreFile = join(dir, m.name, "identity.json");
+    const secrets = await decryptKeystore(readFileSync(keystoreFile, "utf8"), PASSWORD);
+    const lost = secrets.shares.find((s) => s.epoch === 2)!;
+    writeFileSync(keystoreFile, await encryptKeystore({ identitySecret: secrets.identitySecret, shares: [] }, PASSWORD, { scryptN: 1024 }));
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(join(dir, m.name, `signer.db${suffix}`), { force: true });
+    const partialsBefore = (await client(0).events(0, "partial-signature")).length;
+    await restart(4);
+    await waitFor("the recovered epoch 2 share", () => members[4]!.node.shareEpochs().includes(2));
+    const recovered = (await decryptKeystore(readFileSync(keystoreFile, "utf8"), PASSWORD)).shares.find((s) => s.epoch === 2)!;
+    expect(recovered).toEqual(lost);
+    // It replayed every request from block 0: the chain already holds its partials.
+    await waitFor("caught up", async () => (members[4]!.node.database?.cursor("follower") ?? 0) > (await client(0).events(0)).at(-1)!.blockHeight);
+    expect((await client(0).events(0, "partial-signature")).length).toBe(partialsBefore);
+    expect(members[4]!.events.filter((e) => e.event === "signed" || e.event === "dealt" || e.event === "voted")).toEqual([]);
   });
 
   it("a wrong keystore password and a bad configuration give clear errors", async () => {
