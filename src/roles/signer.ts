@@ -16,7 +16,10 @@
 // never new ones. The DKG randomness is derived from the identity secret and the epoch
 // (HMAC-SHA256 counter mode), so a restarted node rebuilds exactly the polynomial it dealt
 // and can still answer complaints; the frames it rebuilds are checked against the recorded
-// ones. A DKG interrupted by a restart is replayed from the committee-rotated block.
+// ones. A DKG interrupted by a restart is replayed from the committee-rotated block; a member
+// of an active epoch that lost its share (database and keystore restored from before) replays
+// that DKG from the chain to recover it. Before signing, the chain is read too: a partial
+// already there is never sent again.
 import { existsSync, readFileSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync, mkdirSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { Cl } from "@stacks/transactions";
