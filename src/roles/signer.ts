@@ -719,10 +719,14 @@ export class SignerNode {
     // Only members of the new committee vote.
     const index = await this.client.getMemberIndex(run.epoch, this.address);
     if (index === null) return done();
-    const info = await this.client.getEpoch(run.epoch);
-    if (!info || info.status !== "pending") return done();
     if (!row) db.prepare("INSERT INTO dkg_vote (epoch, group_key, share_keys, status, updated_at) VALUES (?, ?, ?, 'recorded', ?)").run(run.epoch, groupKey, shareKeys, now());
     await this.checkpoint("vote", { epoch: run.epoch });
+    const info = await this.client.getEpoch(run.epoch);
+    if (!info || info.status !== "pending") {
+      // Activated by the others' votes (or cancelled) first: nothing to send.
+      db.prepare("UPDATE dkg_vote SET status = 'closed', updated_at = ? WHERE epoch = ?").run(now(), run.epoch);
+      return done();
+    }
     let status = "voted";
     let txid: string | null = null;
     try {

@@ -203,9 +203,17 @@ ${extra}`;
     );
     expect(verifyPartials(hash, partials, shareKeys)).toEqual([true, true, true, true, true]);
     const wallet4 = members[3]!;
-    const store = Store.open(join(dir, wallet4.name, "signer.db"), { readonly: true });
-    const rows = store.db.prepare("SELECT signature, status, attempt, epoch FROM signed WHERE message_hash = ?").all(`0x${toHex(hash)}`) as { signature: string; status: string }[];
-    store.close();
+    const signedRows = () => {
+      const store = Store.open(join(dir, wallet4.name, "signer.db"), { readonly: true });
+      const rows = store.db.prepare("SELECT signature, status, attempt, epoch FROM signed WHERE message_hash = ?").all(`0x${toHex(hash)}`) as { signature: string; status: string }[];
+      store.close();
+      return rows;
+    };
+    // The node marks the row once its transaction's result is back (just after it is mined).
+    const rows = await waitFor("wallet_4's row marked submitted", () => {
+      const rows = signedRows();
+      return rows.some((r) => r.status !== "recorded") ? rows : null;
+    });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: "submitted", attempt: 1, epoch: 1 });
     expect(`0x${rows[0]!.signature}`).toBe((await client(0).getPartialSignature(hash, wallet4.address))!.signature);
