@@ -957,8 +957,11 @@ describe("the table", () => {
     const stored = state();
     expect(Object.keys(stored).filter((k) => k.startsWith("var ")).length).toBe(contractInterface().variables.filter((x) => x.access === "variable").length);
     // the world is not empty: the snapshot sees what it compares
-    expect(stored[`map signers ${ID(p(w1))}`]).not.toBeNull();
-    expect(stored[`map claims ${ID(Cl.tuple({ "message-hash": buf(OPEN), signer: p(w1) }))}`]).not.toBeNull();
+    for (const key of [`map signers ${ID(p(w1))}`, `map claims ${ID(Cl.tuple({ "message-hash": buf(OPEN), signer: p(w1) }))}`, `map requests ${ID(buf(DONE))}`]) {
+      expect(stored[key], key).toBeDefined();
+      expect(stored[key], key).not.toBe("(no entry)");
+    }
+    expect(stored[`map claims ${ID(Cl.tuple({ "message-hash": buf(OPEN), signer: p(w2) }))}`]).toBe("(no entry)");
   });
 });
 
