@@ -329,17 +329,33 @@ export class SignerNode {
     this.backend = connection.backend;
     this.address = connection.address;
     this.store = Store.open(this.signer.database, { role: "signer", schema: SCHEMA });
-    const storedAccount = this.store.get("account");
+    try {
+      await this.begin();
+    } catch (e) {
+      await this.follower?.stop();
+      await this.aggregator?.stop();
+      this.aggregatorStore?.close();
+      this.store.close();
+      throw e;
+    }
+  }
+
+  private async begin(): Promise<void> {
+    const store = this.store!;
+    const storedAccount = store.get("account");
     if (storedAccount && storedAccount !== this.address)
       throw new SignerError(`database ${this.signer.database} belongs to ${storedAccount}, not to ${this.address}`);
-    this.store.set("account", this.address);
-    this.store.set("identity_key", toHex(this.identityKey!));
+    const storedKey = store.get("identity_key");
+    if (storedKey && storedKey !== toHex(this.identityKey!))
+      throw new SignerError(`database ${this.signer.database} belongs to identity key ${storedKey.slice(0, 16)}…, not to the one in ${this.signer.identityKeystore}`);
+    store.set("account", this.address);
+    store.set("identity_key", toHex(this.identityKey!));
 
     const tip = await this.reachNode();
     this.log(`signer ${this.address}: identity key ${toHex(this.identityKey!).slice(0, 16)}…, chain tip ${tip}`);
     await this.ensureRegistered();
 
-    const from = this.store.cursor("follower") ?? 0;
+    const from = store.cursor("follower") ?? 0;
     await this.resumeRuns(from);
     this.follower = follow({
       backend: this.backend,

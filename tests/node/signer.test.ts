@@ -328,6 +328,12 @@ ${extra}`;
     await expect(new SignerNode({ config: loadConfig(m.configFile), env: { ...m.env, DTS_TEST_IDENTITY_PASSWORD: "" } }).start()).rejects.toThrow(
       "set DTS_TEST_IDENTITY_PASSWORD",
     );
+    // A keystore that is not the one this database (and this registered account) belongs to.
+    const other = join(dir, "other.toml");
+    writeFileSync(other, toml(m).replace(`${m.name}/identity.json`, `${m.name}/other-identity.json`));
+    await expect(new SignerNode({ config: loadConfig(other), env: m.env }).start()).rejects.toThrow(
+      `database ${join(dir, m.name, "signer.db")} belongs to identity key ${toHex(m.node.publicKey!).slice(0, 16)}…, not to the one in ${join(dir, m.name, "other-identity.json")}`,
+    );
     const bad = join(dir, "bad.toml");
     writeFileSync(bad, toml({ name: "bad" }).replace(`dkg_phase_blocks = ${K}`, "dkg_phase_blocks = 1"));
     expect(() => loadConfig(bad)).toThrow("signer.dkg_phase_blocks must be in 2..10000, got 1");
