@@ -6,7 +6,6 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +19,8 @@ import { generateIdentity, messageHash, partialSign, publicKeyOf, randomScalar, 
 import { fromHex0x, MIN_STAKE } from "./watchtower-fixture.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const tsx = join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "cli.mjs");
+// `node --import tsx`, not the tsx CLI: SIGTERM reaches the script itself (the CLI wrapper
+// force-kills a child that does not acknowledge a signal within milliseconds, under load).
 const FEE = 2_000_000n;
 
 interface Proc {
@@ -35,7 +35,7 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 function start(script: string, config: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [tsx, join(root, "scripts", script), "--config", config, "--json"], { cwd: root, env: cleanEnv(env) });
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "scripts", script), "--config", config, "--json"], { cwd: root, env: cleanEnv(env) });
   const proc: Proc = { child, lines: [], stderr: [], exit: new Promise((r) => child.on("exit", (code) => r(code))) };
   let out = "";
   child.stdout!.on("data", (chunk: Buffer) => {
@@ -50,7 +50,7 @@ function start(script: string, config: string, env: Record<string, string>): Pro
 
 function runOnce(script: string, config: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [tsx, join(root, "scripts", script), "--config", config], { cwd: root, env: cleanEnv(env), timeout: 120_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, ["--import", "tsx", join(root, "scripts", script), "--config", config], { cwd: root, env: cleanEnv(env), timeout: 120_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
