@@ -686,18 +686,21 @@
 
 ;; --- governance: parameter bounds and the relations between parameters ---
 
+;; `value` lies within the bounds of parameter `name` (false for an unknown name).
+(define-private (in-bounds (name (string-ascii 32)) (value uint))
+  (match (map-get? param-bounds name) bounds (and (>= value (get min bounds)) (<= value (get max bounds))) false))
+
 (define-private (param-after (name (string-ascii 32)) (changed (string-ascii 32)) (value uint))
   (if (is-eq name changed) value (param name)))
 
 ;; The configuration with `changed` set to `value` keeps every bound and relation.
 (define-private (valid-config (changed (string-ascii 32)) (value uint))
-  (let ((bounds (unwrap! (map-get? param-bounds changed) false))
-        (n (param-after "total-signers" changed value))
+  (let ((n (param-after "total-signers" changed value))
         (t (param-after "signature-threshold" changed value))
         (required (param-after "required-signers" changed value))
         (unbonding (param-after "unbonding-period" changed value)))
-    (and (>= value (get min bounds)) (<= value (get max bounds))
-         (> (* t u2) n) (<= t n)                                   ;; honest majority
+    (and (in-bounds changed value)
+         (<= t n) (> (* t u2) n)                                   ;; honest majority (t bounded first)
          (>= required t) (<= required n)
          (<= (param-after "max-churn" changed value) (- n t))     ;; t members always stay
          (> unbonding (param-after "voting-period" changed value)) ;; one STX votes once
@@ -951,10 +954,11 @@
     ;; contract-caller, not tx-sender: no contract the deployer calls can act in its name
     (asserts! (is-eq contract-caller CONTRACT-OWNER) ERR-UNAUTHORIZED)
     (asserts! (not (var-get initialized)) ERR-ALREADY-INITIALIZED)
-    (asserts! (and (> min-stake u0) (> rotation-period u0)) ERR-INVALID-PARAMS)
+    ;; the bounds governance keeps (param-bounds) hold from the start
+    (asserts! (and (in-bounds "min-stake" min-stake) (in-bounds "rotation-period" rotation-period)) ERR-INVALID-PARAMS)
     (asserts! (and (>= total-signers u1) (<= total-signers MAX-COMMITTEE)) ERR-INVALID-PARAMS)
-    ;; honest majority: n/2 < t <= n
-    (asserts! (and (> (* signature-threshold u2) total-signers) (<= signature-threshold total-signers))
+    ;; honest majority: n/2 < t <= n (t <= n first: it bounds t before it is doubled)
+    (asserts! (and (<= signature-threshold total-signers) (> (* signature-threshold u2) total-signers))
               ERR-INVALID-THRESHOLD)
     (asserts! (and (>= required-signers signature-threshold) (<= required-signers total-signers))
               ERR-INVALID-PARAMS)
@@ -1020,14 +1024,15 @@
 
 (define-public (increase-stake (amount uint))
   (let ((active (try! (check-active)))
-        (info (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED))
-        (stake (+ (get stake info) amount)))
+        (info (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED)))
     (asserts! (> amount u0) ERR-INVALID-AMOUNT)
     (try! (transfer-in amount ERR-INSUFFICIENT-STAKE))
+    ;; the amount moved, so it is below the STX supply: the sum cannot overflow
+    (let ((stake (+ (get stake info) amount)))
     (save-signer tx-sender (merge info {stake: stake, exiting: (and (get exiting info) (< stake (param "min-stake")))}))
     (var-set total-stake (+ (var-get total-stake) amount))
     (print {topic: "stake-increased", signer: tx-sender, amount: amount, stake: stake})
-    (ok stake)))
+    (ok stake))))
 
 ;; Moves `amount` of bonded stake into unbonding; it stays slashable until withdrawn.
 ;; Dropping below min-stake marks the signer exiting (no longer eligible for committees). A

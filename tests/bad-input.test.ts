@@ -10,15 +10,11 @@
 // block height (which every call advances): get-network-state's block-height and
 // stacks-now, get-clock's stacks-now and get-signer-info's stake-duration.
 //
-// Cases that fail against the contract as committed are contract findings, kept as they are:
-// - initialize with signature-threshold 2^128-1 aborts (ArithmeticOverflow in
-//   `(* signature-threshold u2)`) instead of returning ERR-INVALID-THRESHOLD;
-// - initialize accepts rotation-period 2^128-1 and min-stake 2^128-1, beyond the bounds
-//   governance enforces (52560, 10^15); with such a rotation-period, once an epoch is
-//   active every request-unstake aborts (`wound-down` overflows in `(* u5 rotation-period)`);
-// - increase-stake 2^128-1 aborts (ArithmeticOverflow in `(+ stake amount)`) instead of
-//   returning ERR-INSUFFICIENT-STAKE.
-// A runtime abort changes nothing either, but it is not the documented error.
+// This suite found three contract bugs, fixed since, whose cases stay here: initialize with
+// signature-threshold 2^128-1 aborted on an overflow instead of ERR-INVALID-THRESHOLD;
+// initialize accepted rotation-period and min-stake beyond the bounds governance keeps (and a
+// huge rotation-period later overflowed the wind-down check); increase-stake 2^128-1 aborted
+// on an overflow instead of ERR-INSUFFICIENT-STAKE.
 import { afterEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { Cl, privateKeyToAddress, type ClarityValue } from "@stacks/transactions";
