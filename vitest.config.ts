@@ -32,6 +32,9 @@ export default defineConfig({
           include: ["tests/crypto/**/*.test.ts", "tests/node/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
+          // Most of these suites wait on blocks of a local node or on child processes, not
+          // on the CPU: two files at a time roughly halve the wall time on 2 cores.
+          maxWorkers: 2,
         },
       },
     ],

@@ -32,14 +32,7 @@ try {
     manifest: options.manifest,
     log: say,
   });
-  const accounts = devnet.accounts.map((a) => ({ name: a.name, address: a.address }));
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify({ url: devnet.url, contractId: devnet.contractId, accounts })}\n`);
-  } else {
-    say(`contract ${devnet.contractId}${options.deploy ? "" : " (not deployed: --no-deploy)"}`);
-    say(`accounts (mnemonics in settings/Devnet.toml): ${accounts.map((a) => `${a.name} ${a.address}`).join(", ")}`);
-    say(options.blockTime > 0 ? `mining a block every ${options.blockTime} ms; Ctrl-C stops` : "mining on POST /devnet/mine only; Ctrl-C stops");
-  }
+  // Signals are handled before the node says it is ready: a supervisor may stop it at once.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -55,6 +48,14 @@ try {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  const accounts = devnet.accounts.map((a) => ({ name: a.name, address: a.address }));
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ url: devnet.url, contractId: devnet.contractId, accounts })}\n`);
+  } else {
+    say(`contract ${devnet.contractId}${options.deploy ? "" : " (not deployed: --no-deploy)"}`);
+    say(`accounts (mnemonics in settings/Devnet.toml): ${accounts.map((a) => `${a.name} ${a.address}`).join(", ")}`);
+    say(options.blockTime > 0 ? `mining a block every ${options.blockTime} ms; Ctrl-C stops` : "mining on POST /devnet/mine only; Ctrl-C stops");
+  }
 } catch (error) {
   process.stderr.write(`devnet failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;

@@ -55,9 +55,7 @@ try {
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
 }
-say(`listening on ${url} as ${gateway.options.address}`);
-emit({ event: "listening", url, address: gateway.options.address, contract: config.chain.contractId });
-
+// Signals are handled before the gateway says it listens: a supervisor may stop it at once.
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;
@@ -73,3 +71,6 @@ const stop = (signal: string) => {
 };
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
+
+say(`listening on ${url} as ${gateway.options.address}`);
+emit({ event: "listening", url, address: gateway.options.address, contract: config.chain.contractId });
