@@ -1301,7 +1301,8 @@
       signers: (unwrap-panic (as-max-len? (append (get signers request) tx-sender) u32))}))
     (store-metrics tx-sender (merge info {
       last-active: stacks-block-height,
-      claim-until: claim-until,
+      ;; the latest of its partials' windows: a shorter claim-window later never shortens it
+      claim-until: (max-uint (get claim-until info) claim-until),
       performance-metrics: (merge metrics {
         signing-speed: (if (is-eq (get total-signatures metrics) u0)
                          elapsed
@@ -1417,7 +1418,8 @@
     (asserts! (>= burn-block-height (get release-at tower)) ERR-STAKE-LOCKED)
     ;; a claim it made must be decided or expired first: an expired one costs part of this bond
     (asserts! (is-eq (get open-claims tower) u0) ERR-STAKE-LOCKED)
-    (try! (transfer-out bond who))
+    ;; a bond forfeited to nothing (false-claim-bps 100%) leaves nothing to send
+    (if (> bond u0) (try! (transfer-out bond who)) true)
     (map-delete watchtowers who)
     (var-set total-bonds (- (var-get total-bonds) bond))
     (print {topic: "watchtower-withdrawn", watchtower: who, bond: bond})

@@ -21,6 +21,7 @@ import {
   errCode,
   expectBalancedBooks,
   freshAccount,
+  freshWatchtowers,
   hex,
   initialize,
   messageHashOf,
@@ -563,6 +564,43 @@ describe("governance", () => {
     expect(execute(1).result).toBeOk(Cl.bool(true));
     expect(execute(2).result).toEqual(errCode(ERR.INVALID_PARAMS));
     expect(config()["unbonding-period"]).toBe(2016n);
+  });
+
+  it("a claim-window shortened by governance never shortens a signer's claim-until: it cannot leave while an older partial can be contested", () => {
+    const committee = network();
+    const passed = (parameter: string, value: number) => {
+      const id = Number(decode(read("get-proposal-count"))) + 1;
+      expect(propose(parameter, value).result).toBeOk(Cl.uint(id));
+      for (const voter of [w1, w2, w3]) expect(vote(id, true, voter).result).toBeOk(expect.anything());
+      closeVoting(id);
+      expect(execute(id).result).toBeOk(Cl.bool(true));
+    };
+    passed("voting-period", 10);
+    passed("unbonding-period", 150);
+    const towers = freshWatchtowers(3, "shrink");
+    const cheat = committee[4];
+    // The member unstakes what it may (its seat keeps min-stake) and signs an invalid partial.
+    expect(call("increase-stake", [Cl.uint(STAKE)], cheat).result).toBeOk(expect.anything());
+    const unstaked = call("request-unstake", [Cl.uint(STAKE)], cheat).result;
+    expect(unstaked).toBeOk(expect.anything());
+    const release = (decode(unstaked) as { ok: bigint }).ok;
+    mineBurnBlocks(20); // the first partial's window then ends after the unbonding
+    const first = request("contestable for 144 blocks");
+    signBy(first, committee, keys.shares.map((_, i) => keys.shares[(i + 1) % 5]), [5]);
+    const firstUntil = (decode(read("get-partial-signature", [Cl.buffer(first), Cl.principal(cheat)])) as any)["claim-until"] as bigint;
+    passed("claim-window", 20);
+    const second = request("contestable for 20 blocks");
+    signBy(second, committee, keys.shares, [5]);
+    expect(signerInfo(cheat)!["claim-until"]).toBe(firstUntil);
+    // Past the unbonding and the second window, but inside the first: the stake stays.
+    mineBurnBlocks(Number(release) - simnet.burnBlockHeight);
+    expect(BigInt(simnet.burnBlockHeight)).toBeGreaterThanOrEqual(release);
+    expect(BigInt(simnet.burnBlockHeight)).toBeLessThanOrEqual(firstUntil);
+    expect(call("withdraw-stake", [], cheat).result).toEqual(errCode(ERR.STAKE_LOCKED));
+    towers.forEach((tower, i) =>
+      expect(call("report-invalid-signature", [Cl.buffer(first), Cl.principal(cheat)], tower).result).toBeOk(Cl.bool(i === 2)),
+    );
+    expect(signerInfo(cheat)!["slashing-history"]["total-slashes"]).toBe(1n);
   });
 
   it("only a signer with bonded stake proposes or votes; unknown proposals are ERR-UNKNOWN-PROPOSAL", () => {

@@ -350,6 +350,27 @@ describe("reports and claims after a watchtower leaves", () => {
     expect(standing(target)).toEqual({ ...before, metrics: { ...before.metrics, "signing-speed": 1n } });
   });
 
+  it("a watchtower whose whole bond was forfeited (false-claim-bps 100%) can still close its record and register again", () => {
+    epochOne();
+    const [a, b, c] = [wallets[5], wallets[6], wallets[7]];
+    towers([a, b, c]);
+    // Governance sets false-claim-bps to 100%.
+    expect(call("propose-parameter-change", [Cl.stringAscii("false-claim-bps"), Cl.uint(10000)], committee[0]).result).toBeOk(Cl.uint(1));
+    for (const voter of committee.slice(0, 3)) expect(call("vote-on-proposal", [Cl.uint(1), Cl.bool(true)], voter).result).toBeOk(expect.anything());
+    passBurn(1008);
+    expect(call("execute-proposal", [Cl.uint(1)], committee[0]).result).toBeOk(Cl.bool(true));
+    const message = request("a false claim at 100%");
+    sign(message, 1);
+    expect(call("report-invalid-signature", [Cl.buffer(message), Cl.principal(committee[0])], a).result).toBeOk(Cl.bool(false));
+    passBurn(CLAIM_WINDOW + 1);
+    expect(call("expire-claim", [Cl.buffer(message), Cl.principal(committee[0])], b).result).toBeOk(Cl.uint(BOND));
+    expect(watchtower(a)).toMatchObject({ bond: 0n, "is-active": false });
+    passBurn(UNBONDING);
+    expect(call("withdraw-watchtower-bond", [], a).result).toBeOk(Cl.uint(0));
+    expect(watchtower(a)).toBeNull();
+    expect(call("register-watchtower", [], a).result).toBeOk(Cl.bool(true));
+  });
+
   it("a watchtower cannot take its bond out while a claim it made is open: the claim must be decided or expire (and cost it) first", () => {
     epochOne();
     const [a, b, c] = [wallets[5], wallets[6], wallets[7]];
