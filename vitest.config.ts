@@ -35,6 +35,8 @@ export default defineConfig({
           // Most of these suites wait on blocks of a local node or on child processes, not
           // on the CPU: two files at a time roughly halve the wall time on 2 cores.
           maxWorkers: 2,
+          // Projects with different worker counts run as separate groups: the contract suites first.
+          sequence: { groupOrder: 1 },
         },
       },
     ],
