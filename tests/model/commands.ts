@@ -80,12 +80,13 @@ export const showSetup = (s: Setup) => {
   const c = CONFIGS[s.config];
   const clocks = s.shortClocks && s.signers > 0 ? "voting-period 10 and unbonding-period 150 by governance; " : "";
   const active = s.activate && s.signers >= Number(c.required);
-  const signing = active ? `epoch 1 formed and voted in; ${s.requests} requests with ${Math.min(s.partials, Number(c.t))} partials${s.forged ? ", the first also a forged one" : ""}; ` : "";
-  return `setup: initialize t=${c.t} n=${c.n} required=${c.required} rotation-period=${s.rotation}; ${s.signers} signers registered; ${clocks}${signing}${s.towers} watchtowers`;
+  const signing = active ? `; epoch 1 formed and voted in; ${s.requests} requests with ${Math.min(s.partials, Number(c.t))} partials${s.forged ? " (the first t, and a forged one that all but one of the supermajority claimed)" : ""}` : "";
+  return `setup: initialize t=${c.t} n=${c.n} required=${c.required} rotation-period=${s.rotation}; ${s.signers} signers registered; ${clocks}${s.towers} watchtowers${signing}`;
 };
 
-/** Initializes, registers, forms and activates epoch 1 and registers watchtowers, every call
- *  checked against the model like any step. */
+/** Initializes, registers signers and watchtowers, shortens clocks, forms and activates
+ *  epoch 1, requests signatures with partials: every call checked against the model like any
+ *  step. */
 export function runSetup(w: World, a: Accounts, s: Setup) {
   const c = CONFIGS[s.config];
   w.call("initialize", [Cl.uint(MIN_STAKE), Cl.uint(c.required), Cl.uint(c.n), Cl.uint(s.rotation), Cl.uint(c.t)], deployer, (m) => m.initialize(MIN_STAKE, c.required, c.n, s.rotation, c.t));
@@ -104,6 +105,8 @@ export function runSetup(w: World, a: Accounts, s: Setup) {
       w.call("execute-proposal", [Cl.uint(id)], voter, (m) => m.executeProposal(id), `execute-proposal ${id}`);
     }
   }
+  const towers = a.towers.slice(0, s.towers);
+  for (const who of towers) w.call("register-watchtower", [], who, (m) => m.registerWatchtower());
   if (s.activate && s.signers >= Number(c.required)) {
     const committee = w.model.proposal();
     w.call("rotate-signers", [committeeArg(committee)], deployer, (m) => m.rotateSigners(committee));
@@ -111,19 +114,23 @@ export function runSetup(w: World, a: Accounts, s: Setup) {
     for (let i = 0; i < s.requests; i++) {
       const hash = messageHex(i);
       w.call("request-signature", [Cl.buffer(bytesOf(hash)), Cl.uint(50_000n)], a.everyone[1 + i], (m) => m.requestSignature(hash, 32, 50_000n), `request-signature ${hash.slice(0, 8)} fee 50000`);
-      committee.slice(0, Math.min(s.partials, Number(c.t))).forEach((who, k) => {
+      // the request with a forged partial also has t valid ones: it can settle without it
+      const valid = i === 0 && s.forged ? Number(c.t) : Math.min(s.partials, Number(c.t));
+      committee.slice(0, valid).forEach((who, k) => {
         const signature = partialOf(Number(c.t), k + 1, hash);
         w.call("submit-partial-signature", [Cl.buffer(bytesOf(hash)), Cl.buffer(signature)], who, (m) => m.submitPartial(hash, signature, false), `submit-partial-signature ${hash.slice(0, 8)} valid`);
       });
-      const forger = committee[Math.min(s.partials, Number(c.t))];
+      const forger = committee[valid];
       if (i === 0 && s.forged && forger) {
         const index = committee.indexOf(forger) + 1;
         const signature = partialOf(Number(c.t), (index % committee.length) + 1, hash);
         w.call("submit-partial-signature", [Cl.buffer(bytesOf(hash)), Cl.buffer(signature)], forger, (m) => m.submitPartial(hash, signature, true), `submit-partial-signature ${hash.slice(0, 8)} forged`);
+        // all but one of the supermajority have claimed it: one more claim confirms it
+        for (const tower of towers.slice(0, Number(w.model.supermajority()) - 1))
+          w.call("report-invalid-signature", [Cl.buffer(bytesOf(hash)), Cl.principal(forger)], tower, (m) => m.reportInvalidSignature(hash, forger), `report-invalid-signature ${hash.slice(0, 8)} of ${short(forger)} (forged)`);
       }
     }
   }
-  for (const who of a.towers.slice(0, s.towers)) w.call("register-watchtower", [], who, (m) => m.registerWatchtower());
   w.check(false);
 }
 
@@ -485,6 +492,7 @@ export const DEFS: Def<Params>[] = [
           if (partial.invalid && delta !== 0n) w.fail("INV-FEE", `${who}'s partial on ${hash} was confirmed invalid, yet settle-fee credited it ${delta}`);
           if (delta !== (credited.get(who) ?? 0n)) w.fail("INV-FEE", `${who} was credited ${delta} by settle-fee, the model's ledger says ${credited.get(who) ?? 0n}`);
         }
+        if (signers.some((who) => w.get(`partial-signatures:${hash}|${who}`).invalid)) w.count("settle-fee ok with a confirmed-invalid partial");
       }
       return refused;
     },

@@ -111,6 +111,11 @@ export class World {
     return { stacks: BigInt(simnet.blockHeight + 1), burn: BigInt(simnet.burnBlockHeight), balance: (who) => stxBalance(who) };
   }
 
+  /** Counts an outcome for DTS_PROPERTY_STATS. */
+  count(tag: string) {
+    World.outcomes.set(tag, (World.outcomes.get(tag) ?? 0) + 1);
+  }
+
   fail(rule: string, detail: string): never {
     throw new PropertyViolation(rule, detail, this.log);
   }
@@ -124,8 +129,7 @@ export class World {
     const res = simnet.callPublicFn(CONTRACT, fn, args, sender);
     this.calls++;
     const actual = decode(res.result) as Outcome;
-    const tag = `${fn} ${isErr(actual) ? `err ${ERROR_NAMES[Number(actual.err)] ?? actual.err}` : typeof actual.ok === "boolean" ? `ok ${actual.ok}` : "ok"}`;
-    World.outcomes.set(tag, (World.outcomes.get(tag) ?? 0) + 1);
+    this.count(`${fn} ${isErr(actual) ? `err ${ERROR_NAMES[Number(actual.err)] ?? actual.err}` : typeof actual.ok === "boolean" ? `ok ${actual.ok}` : "ok"}`);
     this.log.push(`#${this.steps} ${what} by ${short(sender)} -> ${show(actual)}${canon(actual) === canon(predicted) ? "" : ` (model: ${show(predicted)})`}`);
     if (wasPaused && REFUSED_WHEN_PAUSED.has(fn) && !(isErr(actual) && actual.err === 113n))
       this.fail("INV-PAUSE", `${fn} is in the documented refused set but returned ${show(actual)} while paused`);
@@ -316,6 +320,7 @@ export class World {
       if (!withdrawOk || !unstakeOk)
         this.fail("INV-EXIT", `${who} is outside every committee, its unbonding (${info.unbonding}) released at ${info["unbonding-release"]} <= ${env.burn}, no partial contestable, yet withdraw-stake gives ${show(out.err.withdrawn)} and request-unstake of its ${info.stake} bonded gives ${show(out.err.unstaked)}`);
       this.probed.set(who, fingerprint);
+      this.count("exit-probe passed");
     }
   }
 
