@@ -354,18 +354,31 @@ describe("devnet node with the contract deployed", () => {
     expect(notFound.error).toMatchObject({ error: "could not find transaction by ID" });
   });
 
-  it("advances Stacks and Bitcoin blocks separately on demand", async () => {
+  it("advances Stacks and Bitcoin blocks separately on demand, and read-only calls see each block", async () => {
     const status = async () => (await c.hiro.GET("/extended")).data!.chain_tip!;
+    // get-clock reads both heights: a read-only result may be reused within a block, never after it
+    const clock = async () => {
+      const value = await fetchCallReadOnlyFunction({ contractAddress, contractName: "dts", functionName: "get-clock", functionArgs: [], senderAddress: wallet2.address, network: c.network });
+      return cvToString(value);
+    };
     const before = await status();
+    const clockBefore = await clock();
+    expect(await clock()).toBe(clockBefore);
+    expect(clockBefore).toContain(`(burn-now u${before.burn_block_height})`);
     const a = await mine(devnet, { blocks: 3 });
     expect(a.stacks_tip_height).toBe(before.block_height + 3);
     expect(a.burn_block_height).toBe(before.burn_block_height);
+    const clockA = await clock();
+    expect(clockA).not.toBe(clockBefore);
+    expect(clockA).toContain(`(burn-now u${before.burn_block_height})`);
     const b = await mine(devnet, { burnBlocks: 2 });
     expect(b.burn_block_height).toBe(before.burn_block_height + 2);
     expect(b.stacks_tip_height).toBeGreaterThan(a.stacks_tip_height);
     expect(await status()).toMatchObject({ block_height: b.stacks_tip_height, burn_block_height: b.burn_block_height });
+    expect(await clock()).toContain(`(burn-now u${b.burn_block_height})`);
     await devnet.mine(1, 1);
     expect(await status()).toMatchObject({ burn_block_height: b.burn_block_height + 1 });
+    expect(await clock()).toContain(`(burn-now u${b.burn_block_height + 1})`);
   });
 });
 
