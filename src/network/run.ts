@@ -144,7 +144,7 @@ export class ProcessNetwork {
       faulty: options.faulty ?? 0,
       blockTimeMs: options.blockTimeMs ?? 1000,
       burnEvery: options.burnEvery ?? 3,
-      dkgPhaseBlocks: options.dkgPhaseBlocks ?? 6,
+      dkgPhaseBlocks: options.dkgPhaseBlocks ?? 10,
     };
     const maxFaulty = INIT_PARAMS.totalSigners - INIT_PARAMS.threshold;
     if (!Number.isInteger(this.options.faulty) || this.options.faulty < 0 || this.options.faulty > maxFaulty)
