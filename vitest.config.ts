@@ -2,8 +2,9 @@
 import { defineConfig } from "vitest/config";
 import { getClarinetVitestsArgv, vitestSetupFilePath } from "@stacks/clarinet-sdk/vitest";
 
-// Two projects: the contract suites run in the Clarinet environment (a fresh simnet per
-// test); the off-chain suites (crypto, roles) run in plain Node.
+// Two projects that run together, two test files at a time (this machine has two cores):
+// the contract suites in the Clarinet environment (a fresh simnet per test), the off-chain
+// suites (crypto, roles, processes) in plain Node.
 export default defineConfig({
   test: {
     // The simnet logs every print event; show logs only for failing tests.
@@ -13,12 +14,14 @@ export default defineConfig({
         test: {
           name: "contract",
           include: ["tests/*.test.ts"],
-          environment: "clarinet",
+          // vitest-environment-clarinet with one coverage and costs file per worker;
+          // tests/env/reports.ts merges them into lcov.info and costs-reports.json.
+          environment: "./tests/env/clarinet-workers.ts",
+          globalSetup: ["./tests/env/reports.ts"],
           pool: "forks",
-          // One worker, not isolated: the clarinet environment then merges coverage and
-          // costs over every contract suite (each test still gets a fresh simnet), and the
-          // suites run about 4x faster than one worker per file.
-          maxWorkers: 1,
+          // Not isolated: a worker loads the simnet once for all the files it runs (each
+          // test still gets a fresh session), about 4x faster than a new worker per file.
+          maxWorkers: 2,
           isolate: false,
           // Suites with real BLS (DKG, reshare, 128 signers) take seconds on a loaded 2-core machine.
           testTimeout: 60_000,
@@ -32,11 +35,8 @@ export default defineConfig({
           include: ["tests/crypto/**/*.test.ts", "tests/node/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
-          // Most of these suites wait on blocks of a local node or on child processes, not
-          // on the CPU: two files at a time roughly halve the wall time on 2 cores.
+          // Projects that run together must have the same worker count.
           maxWorkers: 2,
-          // Projects with different worker counts run as separate groups: the contract suites first.
-          sequence: { groupOrder: 1 },
         },
       },
     ],
