@@ -130,7 +130,6 @@ export class DevnetChain {
    * block mined again without it.
    */
   async mineBlock(planned: PlannedTx[], checkPostConditions: PostConditionCheck): Promise<TxOutcome[]> {
-    this.reads.clear();
     const aborted = new Map<number, TxOutcome>();
     for (let attempt = 0; attempt <= planned.length; attempt++) {
       const ops: Tx[] = [];
@@ -190,6 +189,7 @@ export class DevnetChain {
         continue;
       }
       this.ops.push({ kind: "block", txs: ops });
+      this.reads.clear();
       return outcomes;
     }
     throw new Error("devnet: a block could not be mined (every transaction aborted)");
@@ -232,6 +232,8 @@ export class DevnetChain {
       }
     });
     this.simnetInstance = simnet;
+    // a read made while the simnet was rebuilt may have seen a half-mined block
+    this.reads.clear();
   }
 }
 

@@ -20,19 +20,18 @@ interface ClarinetOptions {
   costsFilename?: string;
 }
 
-let options: ClarinetOptions = {};
 const target = (name: string | undefined, fallback: string) => resolve(ROOT, name ?? fallback);
 
 export function setup(project: TestProject) {
-  options = ((project.config.environmentOptions ?? {}) as { clarinet?: ClarinetOptions }).clarinet ?? {};
+  const options = ((project.config.environmentOptions ?? {}) as { clarinet?: ClarinetOptions }).clarinet ?? {};
   rmSync(REPORT_DIR, { recursive: true, force: true });
   mkdirSync(REPORT_DIR, { recursive: true });
   if (options.coverage) rmSync(target(options.coverageFilename, "lcov.info"), { force: true });
   if (options.costs) rmSync(target(options.costsFilename, "costs-reports.json"), { force: true });
-  return teardown;
+  return () => merge(options);
 }
 
-function teardown() {
+function merge(options: ClarinetOptions) {
   if (!existsSync(REPORT_DIR)) return;
   const files = readdirSync(REPORT_DIR).sort();
   const lcov = files.filter((f) => f.startsWith("lcov-"));
