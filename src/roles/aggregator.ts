@@ -9,7 +9,7 @@
 import type { DtsClient } from "../chain/client.js";
 import type { ContractEvent } from "../chain/backend.js";
 import { InsufficientValidPartialsError, ThresholdNotMetError, robustCombine, toHex, verify } from "../crypto/index.js";
-import { follow, type Follower } from "./follow.js";
+import { followStored, type Follower } from "./follow.js";
 import { ChainView, contractErrorName, describeError, field, hex } from "./chain-view.js";
 import type { RoleStore, StoredRequest } from "./watchtower-store.js";
 import type { RoleAction } from "./watchtower.js";
@@ -58,18 +58,15 @@ export class Aggregator {
 
   async start(): Promise<void> {
     if (this.follower) return;
-    const fromBlock = this.options.fromBlock ?? this.store.next;
-    this.log(`aggregator ${this.address}: following ${this.client.contractId} from block ${fromBlock}`);
-    this.follower = follow({
+    this.follower = followStored({
       backend: this.client.backend,
-      fromBlock,
-      pollIntervalMs: this.options.pollIntervalMs ?? 500,
-      onBlocks: async (events, range) => {
-        await this.handle(events);
-        this.store.next = range.tip + 1;
-      },
+      store: this.store,
+      fromBlock: this.options.fromBlock,
+      pollIntervalMs: this.options.pollIntervalMs,
+      handle: (events) => this.handle(events),
       onError: (error) => this.fail(`${describeError(error)} (retrying)`),
     });
+    this.log(`aggregator ${this.address}: following ${this.client.contractId} from block ${this.follower.next}`);
   }
 
   async stop(): Promise<void> {

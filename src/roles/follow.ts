@@ -75,3 +75,27 @@ export function follow(options: FollowOptions): Follower {
     done,
   };
 }
+
+/**
+ * follow() for a role that keeps its position in a store: from `fromBlock` or the stored
+ * next block, each batch handled and then recorded, so that a restart resumes after it.
+ */
+export function followStored(options: {
+  backend: ChainBackend;
+  store: { next: number };
+  fromBlock?: number;
+  pollIntervalMs?: number;
+  handle: (events: ContractEvent[]) => Promise<void>;
+  onError: (error: unknown) => void;
+}): Follower {
+  return follow({
+    backend: options.backend,
+    fromBlock: options.fromBlock ?? options.store.next,
+    pollIntervalMs: options.pollIntervalMs ?? 500,
+    onBlocks: async (events, range) => {
+      await options.handle(events);
+      options.store.next = range.tip + 1;
+    },
+    onError: options.onError,
+  });
+}

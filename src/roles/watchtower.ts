@@ -8,7 +8,7 @@
 import type { DtsClient } from "../chain/client.js";
 import type { ContractEvent } from "../chain/backend.js";
 import { verify, verifyPartials } from "../crypto/index.js";
-import { follow, type Follower } from "./follow.js";
+import { followStored, type Follower } from "./follow.js";
 import { ChainView, contractErrorName, describeError, field, hex, type Clock } from "./chain-view.js";
 import type { RoleStore, StoredRequest } from "./watchtower-store.js";
 
@@ -82,18 +82,15 @@ export class Watchtower {
   async start(): Promise<void> {
     if (this.follower) return;
     await this.tryBond();
-    const fromBlock = this.options.fromBlock ?? this.store.next;
-    this.log(`watchtower ${this.address}: following ${this.client.contractId} from block ${fromBlock}`);
-    this.follower = follow({
+    this.follower = followStored({
       backend: this.client.backend,
-      fromBlock,
-      pollIntervalMs: this.options.pollIntervalMs ?? 500,
-      onBlocks: async (events, range) => {
-        await this.handle(events);
-        this.store.next = range.tip + 1;
-      },
+      store: this.store,
+      fromBlock: this.options.fromBlock,
+      pollIntervalMs: this.options.pollIntervalMs,
+      handle: (events) => this.handle(events),
       onError: (error) => this.fail(`${describeError(error)} (retrying)`),
     });
+    this.log(`watchtower ${this.address}: following ${this.client.contractId} from block ${this.follower.next}`);
   }
 
   async stop(): Promise<void> {
