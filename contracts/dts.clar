@@ -1,21 +1,12 @@
 ;; DTS: a decentralized t-of-n threshold BLS signing network.
 ;;
-;; Trust model: Clarity has no BLS12-381 pairing, so this contract never verifies a BLS
-;; signature. It enforces what it can check itself (who may call, stake and balances,
-;; deadlines, one partial per member, counts against the threshold, byte lengths and
-;; point-encoding flags, that a reshared group key equals the old one, liveness faults).
-;; Signer nodes and watchtowers verify BLS off-chain; an invalid partial or aggregate, and a
-;; signer's metrics, are decided only by a supermajority of the active bonded watchtowers:
-;; max(watchtower-quorum, ceil(2/3 of the active watchtowers)). No single party moves a
-;; signer's reputation, stake or eligibility.
-;;
-;; Clocks: long durations (unbonding, rotation, claim windows, report intervals) count
-;; Bitcoin blocks; the signing timeout counts Stacks blocks. Blocks spent paused never count
-;; toward a deadline, a claim window, a report interval or a rotation (see `burn-now`).
+;; Clarity has no BLS pairing: this contract never verifies a BLS signature. It enforces what
+;; it can check itself; an invalid partial or aggregate, and a signer's metrics, are decided
+;; only by a supermajority of the active bonded watchtowers (get-watchtower-supermajority).
+;; Long durations count Bitcoin blocks, the signing timeout Stacks blocks; paused blocks never
+;; count (burn-now, stacks-now). README.md, "Trust model", says what each party can do.
 
-;; ---------------------------------------------------------------------------------------
-;; Constants and errors
-;; ---------------------------------------------------------------------------------------
+;; ===== Constants and errors =====
 
 (define-constant CONTRACT-OWNER tx-sender)
 
@@ -114,10 +105,9 @@
 (define-constant ERR-FEE-SETTLED (err u151))
 (define-constant ERR-NOT-PAUSED (err u152))
 (define-constant ERR-INVALID-COMMITTEE (err u153))
+(define-constant ERR-PROPOSAL-EXPIRED (err u154))
 
-;; ---------------------------------------------------------------------------------------
-;; Configuration
-;; ---------------------------------------------------------------------------------------
+;; ===== Configuration =====
 
 (define-data-var initialized bool false)
 (define-data-var paused bool false)
@@ -127,11 +117,9 @@
 (define-data-var pause-began {stacks: uint, burn: uint} {stacks: u0, burn: u0})
 (define-data-var paused-blocks {stacks: uint, burn: uint} {stacks: u0, burn: u0})
 
-;; Every parameter by name, so that governance can change any of them by name.
-;; Set by `initialize`: min-stake, required-signers, total-signers, rotation-period,
-;; signature-threshold. The rest start at the defaults below (amounts in micro-STX, rates
-;; in basis points of 10000). Units: signing-timeout counts Stacks blocks; rotation-period,
-;; unbonding-period, claim-window, report-interval and voting-period count Bitcoin blocks.
+;; Every parameter by name, for governance. initialize sets five; the rest start at the
+;; defaults below (micro-STX, basis points; signing-timeout in Stacks blocks, the periods in
+;; Bitcoin blocks).
 (define-map params (string-ascii 32) uint)
 
 (define-constant DEFAULT-SIGNING-TIMEOUT u120)       ;; Stacks blocks a request stays open
@@ -175,9 +163,7 @@
 (map-set param-bounds "false-claim-bps" {min: u0, max: BPS})
 (map-set param-bounds "dkg-timeout" {min: u1, max: u52560})
 
-;; ---------------------------------------------------------------------------------------
-;; State
-;; ---------------------------------------------------------------------------------------
+;; ===== State =====
 
 ;; Signers. `seq` is the registration order (rotation's tie-break). Status is derived:
 ;; exiting (asked to leave), primary (in the serving committee) or backup.
@@ -279,10 +265,11 @@
 (define-map watchtower-reports {watchtower: principal, signer: principal, interval: uint} {
   uptime: uint, signing-speed: uint, accuracy: uint
 })
-;; All reports of one interval about one signer, each list kept sorted, and the supermajority
-;; when the interval's first report came: a report still counts after its watchtower left,
-;; so the quorum that applies them never falls below that one.
+;; An interval's reports on a signer that count: those of watchtowers still active (a report
+;; leaves with its watchtower, so one slot cycled through accounts never makes a quorum),
+;; sorted, and the quorum, never below the supermajority at the first report.
 (define-map interval-reports {signer: principal, interval: uint} {
+  reporters: (list 32 principal),
   uptimes: (list 32 uint), speeds: (list 32 uint), accuracies: (list 32 uint), quorum: uint
 })
 
@@ -303,6 +290,7 @@
 })
 ;; The request attempt a member was penalized for missing.
 (define-map liveness-penalties {message-hash: (buff 32), signer: principal} uint)
+(define-map liveness-intervals principal uint) ;; the report interval of a member's last one
 
 ;; Governance: proposals voted by bonded stake. kind is "parameter" (parameter := value),
 ;; "treasury" (value micro-STX to recipient) or "guardian" (recipient becomes guardian).
@@ -316,6 +304,8 @@
   votes-against: uint,
   created-at: uint,                      ;; Bitcoin block height
   ends-at: uint,                         ;; Bitcoin block height: voting closes, execution opens
+  expires-at: uint,                      ;; Bitcoin block height: execution closes
+  total-stake: uint,                     ;; bonded stake when proposed (turnout counts against it too)
   executed: bool
 })
 (define-map proposal-votes {proposal-id: uint, voter: principal} {support: bool, weight: uint})
@@ -330,9 +320,7 @@
 (define-data-var treasury uint u0)           ;; slashes and remainders; governance spends
 (define-map rewards principal uint)
 
-;; ---------------------------------------------------------------------------------------
-;; Private helpers
-;; ---------------------------------------------------------------------------------------
+;; ===== Private helpers =====
 
 (define-private (param (name (string-ascii 32)))
   (default-to u0 (map-get? params name)))
@@ -547,6 +535,15 @@
 
 ;; --- watchtower reports ---
 
+;; Adds one watchtower's stored report to the sorted lists (record-report's rebuild).
+(define-private (add-report (who principal) (acc {signer: principal, interval: uint,
+    uptimes: (list 32 uint), speeds: (list 32 uint), accuracies: (list 32 uint)}))
+  (match (map-get? watchtower-reports {watchtower: who, signer: (get signer acc), interval: (get interval acc)})
+    report (merge acc {uptimes: (insert-sorted (get uptimes acc) (get uptime report)),
+                       speeds: (insert-sorted (get speeds acc) (get signing-speed report)),
+                       accuracies: (insert-sorted (get accuracies acc) (get accuracy report))})
+    acc))
+
 ;; Records the caller's report on `signer` for the current interval and, once a supermajority
 ;; has reported, applies what it agrees on. Returns the signer's reputation.
 (define-private (record-report (signer principal) (info {
@@ -562,18 +559,29 @@
     (metrics (get performance-metrics info))
     (interval (get-current-interval))
     (key {signer: signer, interval: interval})
-    (prior (default-to {uptimes: (list), speeds: (list), accuracies: (list), quorum: (get-watchtower-supermajority)}
+    (prior (default-to {reporters: (list), uptimes: (list), speeds: (list), accuracies: (list),
+                        quorum: (get-watchtower-supermajority)}
                        (map-get? interval-reports key)))
-    (room (asserts! (< (len (get uptimes prior)) MAX-WATCHTOWERS) ERR-WATCHTOWER-LIMIT))
-    (uptimes (insert-sorted (get uptimes prior) uptime))
-    (speeds (insert-sorted (get speeds prior) signing-speed))
-    (accuracies (insert-sorted (get accuracies prior) accuracy))
+    (inserted (asserts! (map-insert watchtower-reports {watchtower: tx-sender, signer: signer, interval: interval}
+                          {uptime: uptime, signing-speed: signing-speed, accuracy: accuracy})
+                        ERR-ALREADY-REPORTED))
+    (staying (filter watchtower-active (get reporters prior)))
+    ;; every reporter counted is active and distinct, and so is the caller: at most MAX-WATCHTOWERS
+    (reporters (unwrap! (as-max-len? (append staying tx-sender) u32) ERR-WATCHTOWER-LIMIT))
+    ;; all reporters still active: add this report to the sorted lists; else sort them anew
+    (sorted (if (is-eq (len staying) (len (get reporters prior)))
+              {uptimes: (insert-sorted (get uptimes prior) uptime),
+               speeds: (insert-sorted (get speeds prior) signing-speed),
+               accuracies: (insert-sorted (get accuracies prior) accuracy)}
+              (fold add-report reporters {signer: signer, interval: interval,
+                                          uptimes: (list), speeds: (list), accuracies: (list)})))
+    (uptimes (get uptimes sorted))
+    (speeds (get speeds sorted))
+    (accuracies (get accuracies sorted))
     (quorum (max-uint (get quorum prior) (get-watchtower-supermajority)))
     (agreed (>= (len uptimes) quorum)))
-    (asserts! (map-insert watchtower-reports {watchtower: tx-sender, signer: signer, interval: interval}
-                {uptime: uptime, signing-speed: signing-speed, accuracy: accuracy})
-              ERR-ALREADY-REPORTED)
-    (map-set interval-reports key {uptimes: uptimes, speeds: speeds, accuracies: accuracies, quorum: quorum})
+    (map-set interval-reports key {reporters: reporters, uptimes: uptimes, speeds: speeds,
+                                   accuracies: accuracies, quorum: quorum})
     (map-set watchtowers tx-sender (merge tower {last-report: burn-block-height,
                                                  reports-submitted: (+ (get reports-submitted tower) u1)}))
     (print {topic: "watchtower-report", watchtower: tx-sender, signer: signer, interval: interval,
@@ -611,11 +619,9 @@
 (define-private (positions-of (who (list 32 principal)) (names (list 128 principal)))
   (get out (fold position-step who {names: names, out: (list)})))
 
-;; One ranking entry (at position `at`) against the proposed committee and the serving one,
-;; both given as positions so that the pass carries small values: counts the eligible, the
-;; proposed members found eligible, the serving members still eligible, the newcomers;
-;; tracks the weakest member and newcomer proposed and the strongest eligible serving member
-;; and newcomer left out.
+;; One ranking entry against the proposed and the serving committee (as positions): counts
+;; the eligible, the proposed, the staying, the newcomers; tracks the weakest proposed member
+;; and newcomer and the strongest eligible serving member and newcomer left out.
 (define-private (check-candidate
     (entry {signer: principal, stake: uint, reputation: uint, seq: uint, exiting: bool, excluded-from: uint})
     (acc {at: uint, proposed: (list 32 uint), serving: (list 32 uint), epoch: uint, min-stake: uint,
@@ -706,13 +712,19 @@
          (> unbonding (param-after "voting-period" changed value)) ;; one STX votes once
          (> unbonding (param-after "claim-window" changed value))))) ;; slashable while contestable
 
-;; Charges every claimant of an expired claim (penalize-claimant); the forfeits go to the
-;; treasury. Returns the total forfeited.
+;; An expired claim: unless half of the active watchtowers back it, each claimant is charged
+;; (penalize-claimant) to the treasury. A claim that half back was blocked by a minority, not
+;; made by one: nobody is charged, so a blocking minority cannot bleed the honest out.
 (define-private (forfeit-bonds (claimants (list 32 principal)) (message-hash (buff 32)) (signer (optional principal)))
-  (let ((forfeited (fold penalize-claimant claimants u0)))
+  (let ((backing (fold count-active claimants u0))
+        (contested (and (> backing u0) (>= (* backing u2) (var-get active-watchtowers))))
+        (forfeited (if contested
+                     (begin (fold close-claim claimants u0) u0)
+                     (fold penalize-claimant claimants u0))))
     (var-set total-bonds (- (var-get total-bonds) forfeited))
     (var-set treasury (+ (var-get treasury) forfeited))
     (print {topic: "claim-expired", message-hash: message-hash, signer: signer, claimants: claimants,
+            backing: backing, active-watchtowers: (var-get active-watchtowers), contested: contested,
             forfeited: forfeited})
     forfeited))
 
@@ -748,11 +760,9 @@
 
 (define-private (count-active (who principal) (n uint)) (if (watchtower-active who) (+ n u1) n))
 
-;; A metric changes only as far as a supermajority of reports agrees. With k reports sorted
-;; ascending and quorum q: q reports are at or below the q-th smallest (lo), q reports are at
-;; or above the q-th largest (hi). The value falls to lo if it is above lo, rises to hi if it
-;; is below hi, and otherwise stays. A minority of liars cannot move it past every honest
-;; report, nor move it at all on its own.
+;; A metric moves only as far as a supermajority of reports agrees: down to the q-th smallest
+;; report (lo) if above it, up to the q-th largest (hi) if below it. A minority of liars can
+;; neither move it past every honest report nor move it alone.
 (define-private (agreed-value (values (list 32 uint)) (quorum uint) (current uint))
   (let ((lo (default-to current (element-at? values (- quorum u1))))
         (hi (default-to current (element-at? values (- (len values) quorum)))))
@@ -792,9 +802,8 @@
     tower (map-set watchtowers tx-sender (merge tower {open-claims: (+ (get open-claims tower) u1)}))
     false))
 
-;; A claim that expired without a supermajority: the claimant forfeits false-claim-bps of its
-;; bond (returned in the sum) and accuracy-score; below the accuracy floor or half the bond
-;; it is deactivated and its slot freed.
+;; A charged claimant forfeits false-claim-bps of its bond (added to the sum) and accuracy;
+;; below the accuracy floor or half the bond it is deactivated and its slot freed.
 (define-private (penalize-claimant (who principal) (forfeited uint))
   (match (map-get? watchtowers who)
     tower
@@ -813,9 +822,7 @@
         (+ forfeited forfeit))
     forfeited))
 
-;; ---------------------------------------------------------------------------------------
-;; Read-only functions
-;; ---------------------------------------------------------------------------------------
+;; ===== Read-only functions =====
 
 (define-read-only (get-config)
   {
@@ -944,9 +951,7 @@
      rewards: (var-get total-rewards), treasury: (var-get treasury),
      total: total, balance: (stx-get-balance current-contract)}))
 
-;; ---------------------------------------------------------------------------------------
-;; Public: initialization
-;; ---------------------------------------------------------------------------------------
+;; ===== Public: initialization =====
 
 (define-public (initialize (min-stake uint) (required-signers uint) (total-signers uint)
                            (rotation-period uint) (signature-threshold uint))
@@ -988,9 +993,7 @@
     (print (merge (get-config) {topic: "initialized"}))
     (ok true)))
 
-;; ---------------------------------------------------------------------------------------
-;; Public: signers and stake
-;; ---------------------------------------------------------------------------------------
+;; ===== Public: signers and stake =====
 
 (define-public (register-signer (public-key (buff 48)))
   (let ((min-stake (param "min-stake")) (seq (+ (var-get signer-seq) u1)))
@@ -1056,10 +1059,9 @@
             exiting: (or (get exiting info) below-min)})
     (ok release)))
 
-;; Never blocked by pause. Unbonded stake leaves once unbonding-period Bitcoin blocks have
-;; passed and none of the signer's partials can still be contested (it stays slashable until
-;; then). A signer with nothing left bonded leaves the registry and frees its key, but never
-;; while it sits on the serving or the forming committee.
+;; Never blocked by pause. Unbonded stake leaves after unbonding-period Bitcoin blocks and
+;; once none of the signer's partials can be contested. A signer with nothing bonded leaves
+;; the registry, but never while it sits on the serving or the forming committee.
 (define-public (withdraw-stake)
   (let ((info (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED))
         (amount (get unbonding info))
@@ -1077,10 +1079,8 @@
     (print {topic: "stake-withdrawn", signer: who, amount: amount, stake: (get stake info), exited: exited})
     (ok amount)))
 
-;; An active watchtower's measurement of a signer (the seed's call, accuracy in percent). It
-;; is that watchtower's report for the current interval and takes effect exactly as
-;; submit-watchtower-report does: only as far as a supermajority of reports agrees. Nobody
-;; else, the deployer included, may call it.
+;; An active watchtower's measurement (the seed's call): that watchtower's report for the
+;; interval, taking effect as submit-watchtower-report does. Nobody else may call it.
 (define-public (update-metrics (signer principal) (signing-speed uint) (uptime uint) (accuracy uint))
   (begin
     (try! (check-active))
@@ -1099,24 +1099,15 @@
     (print {topic: "rewards-claimed", recipient: who, amount: amount})
     (ok amount)))
 
-;; ---------------------------------------------------------------------------------------
-;; Public: epochs and keys
-;; ---------------------------------------------------------------------------------------
+;; ===== Public: epochs and keys =====
 
-;; Forms the next committee. Eligible: stake >= min-stake, not exiting, reputation >=
-;; min-reputation, not silent in a cancelled epoch just before. The committee is the top
-;; total-signers eligible signers by stake x reputation (ties to the earlier registration),
-;; changing at most max-churn (<= n - t) seats of the serving committee so that t of its
-;; members always carry the key over; the limit is lifted only when fewer than t serving
-;; members are still eligible. The caller proposes the committee (any seat order: the
-;; position is the share index; get-ranking has what it takes to compute it) and the
-;; contract checks it in one pass over the ranking: every proposed member eligible and
-;; counted once, at most the allowed newcomers, no eligible serving member left out that
-;; outranks the weakest member, no eligible newcomer left out that outranks the weakest
-;; newcomer (or, while seats may still change, the weakest member), and every seat filled
-;; that can be. Exactly one committee passes. The first rotation may happen as soon as
-;; required-signers are eligible; later ones once rotation-period Bitcoin blocks (not
-;; counting paused ones) have passed, or at once after a cancelled epoch.
+;; Forms the next committee: the top total-signers eligible signers (stake >= min-stake, not
+;; exiting, reputation >= min-reputation, not silent in the cancelled epoch just before) by
+;; stake x reputation, ties to the earlier registration, changing at most max-churn seats of
+;; the serving committee (lifted only when fewer than t of it are eligible). The caller
+;; proposes it (seat = share index; get-ranking has the inputs); one pass over the ranking
+;; checks that it is exactly the committee these rules give. Due once required-signers are
+;; eligible, then every rotation-period Bitcoin blocks, or at once after a cancelled epoch.
 (define-public (rotate-signers (committee (list 32 principal)))
   (let (
     (active (try! (check-active)))
@@ -1134,9 +1125,12 @@
              out-old: u0, out-new: u0}))
     (limit (if (< (get staying pass) threshold) size (param "max-churn")))
     (changes-left (< (get joined pass) limit)))
+    ;; a forming epoch must activate or be cancelled first: replacing it would spare its
+    ;; silent members the penalty and the exclusion that cancel-epoch gives them
     (asserts! (match latest
                 info (or (is-eq (get status info) "cancelled")
-                         (>= (burn-now) (+ (var-get last-rotation) (param "rotation-period"))))
+                         (and (not (is-eq (get status info) "pending"))
+                              (>= (burn-now) (+ (var-get last-rotation) (param "rotation-period")))))
                 true)
               ERR-ROTATION-NOT-DUE)
     (asserts! (>= (get eligible pass) (param "required-signers")) ERR-INSUFFICIENT-SIGNERS)
@@ -1166,11 +1160,9 @@
             left: (get out (fold collect-absent serving {other: committee, out: (list)}))})
     (ok epoch)))
 
-;; Anyone, once a forming epoch has had no key for dkg-timeout Bitcoin blocks (not counting
-;; paused ones): the epoch is cancelled, the serving one keeps signing, the next rotation
-;; is due at once. Its silent members (penalize-silent) are liveness-penalized once and
-;; left out of the next epoch; the caller earns notifier-reward-bps of the slashes. Members
-;; of the cancelled epoch outside the serving one are free to unstake.
+;; Anyone, once a forming epoch has had no key for dkg-timeout Bitcoin blocks: it is
+;; cancelled (the serving one signs on; the next rotation is due at once), its silent members
+;; are penalized once and left out of the next epoch, the caller earns notifier-reward-bps.
 (define-public (cancel-epoch (epoch uint))
   (let (
     (active (try! (check-active)))
@@ -1244,23 +1236,36 @@
       true)
     (ok activates)))
 
-;; ---------------------------------------------------------------------------------------
-;; Public: signing
-;; ---------------------------------------------------------------------------------------
+;; ===== Public: signing =====
 
-;; One request per hash at a time. A hash whose request expired and was refunded may be
-;; requested again (a new attempt) once none of its partials can still be contested, so
-;; nobody can kill a hash by requesting it and letting it expire.
+;; One request per hash at a time. A hash whose request expired under t partials may be
+;; requested again once none of its partials can be contested (an unreclaimed fee goes to
+;; its requester's rewards): nobody can kill a hash by letting it expire.
 (define-public (request-signature (message-hash (buff 32)) (fee uint))
   (let ((epoch (var-get current-epoch))
         (deadline (+ (stacks-now) (param "signing-timeout")))
         (prior (map-get? requests message-hash))
-        (attempt (match prior old (+ (get attempt old) u1) u1)))
+        (attempt (match prior old (+ (get attempt old) u1) u1))
+        ;; expired under t partials and never refunded: its fee goes to its requester's rewards
+        (lapsed (match prior old
+                  (and (not (get refunded old)) (is-none (get aggregate-signature old))
+                       (> (stacks-now) (get deadline old))
+                       (< (get partial-count old) (get threshold (unwrap-panic (map-get? epochs (get epoch old))))))
+                  false)))
     (try! (check-active))
     (asserts! (is-eq (len message-hash) HASH-LEN) ERR-INVALID-PARAMS)
     (asserts! (>= fee (param "min-fee")) ERR-FEE-TOO-LOW)
     (asserts! (> epoch u0) ERR-NO-ACTIVE-KEY)
-    (asserts! (match prior old (and (get refunded old) (> (burn-now) (get contest-until old))) true) ERR-REQUEST-EXISTS)
+    (asserts! (match prior old (and (or (get refunded old) lapsed) (> (burn-now) (get contest-until old))) true)
+              ERR-REQUEST-EXISTS)
+    (if lapsed
+      (let ((old (unwrap-panic prior)))
+        (var-set total-pending-fees (- (var-get total-pending-fees) (get fee old)))
+        (credit-reward (get requester old) (get fee old))
+        (print {topic: "fee-refunded", message-hash: message-hash, requester: (get requester old),
+                fee: (get fee old), to-rewards: true})
+        true)
+      true)
     (map-set requests message-hash {
       requester: tx-sender, fee: fee, epoch: epoch, created-at: (stacks-now),
       deadline: deadline, partial-count: u0, signers: (list),
@@ -1315,18 +1320,17 @@
             partial-count: (+ (get partial-count request) u1)})
     (ok (+ (get partial-count request) u1))))
 
-;; Anyone may submit the combined signature once t partials that are not confirmed invalid
-;; are in. The contract cannot check it; every verifier can, against the epoch's group key,
-;; and until settle-at (claim-window Bitcoin blocks on) a watchtower supermajority may reject
-;; an invalid one (report-invalid-aggregate) so that a valid one can take its place. The fee
-;; is paid after that, by settle-fee. Returns settle-at.
+;; Anyone, once t partials not confirmed invalid are in. Until settle-at a watchtower
+;; supermajority may reject an invalid one (report-invalid-aggregate) so that a valid one can
+;; take its place; the fee is paid after that (settle-fee). Returns settle-at.
 (define-public (submit-aggregate-signature (message-hash (buff 32)) (signature (buff 96)))
   (let (
     (active (try! (check-active)))
     (shape (try! (check-g2 signature))) ;; argument shapes before state
     (request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
     (epoch (unwrap-panic (map-get? epochs (get epoch request))))
-    (settle-at (+ (burn-now) (param "claim-window")))
+    ;; never before the last partial's claim window has closed (claim-window may have shrunk)
+    (settle-at (max-uint (+ (burn-now) (param "claim-window")) (get contest-until request)))
     (closed-early (or (get closed-early request) (<= (stacks-now) (get deadline request)))))
     (asserts! (and (is-none (get aggregate-signature request)) (not (get refunded request))) ERR-ALREADY-FINALIZED)
     (asserts! (>= (get partial-count request) (get threshold epoch)) ERR-THRESHOLD-NOT-MET)
@@ -1362,9 +1366,8 @@
               to-treasury: (- fee paid), signers: (get signers request)})
       (ok paid))))
 
-;; A request that expired without t partials returns its fee to the requester. Once t
-;; partials are in, the committee has delivered (anyone can combine them): the fee is theirs
-;; and is paid at settlement. Never blocked by pause (the deadline clock is).
+;; A request that expired under t partials returns its fee to the requester; with t partials
+;; in, the fee is the committee's. Never blocked by pause (the deadline clock is).
 (define-public (reclaim-fee (message-hash (buff 32)))
   (let ((request (unwrap! (map-get? requests message-hash) ERR-UNKNOWN-REQUEST))
         (requester (get requester request))
@@ -1381,9 +1384,7 @@
     (print {topic: "fee-refunded", message-hash: message-hash, requester: requester, fee: fee})
     (ok fee)))
 
-;; ---------------------------------------------------------------------------------------
-;; Public: watchtowers and slashing
-;; ---------------------------------------------------------------------------------------
+;; ===== Public: watchtowers and slashing =====
 
 (define-public (register-watchtower)
   (let ((bond (param "watchtower-bond")))
@@ -1425,10 +1426,9 @@
     (print {topic: "watchtower-withdrawn", watchtower: who, bond: bond})
     (ok bond)))
 
-;; One report per watchtower per signer per interval: uptime (percent), signing-speed
-;; (blocks) and valid-signatures (of the signer's total-signatures, read as accuracy). Once a
-;; supermajority of the active watchtowers has reported in the interval, each metric moves
-;; only as far as that supermajority agrees (see agreed-value); reputation follows.
+;; One report per watchtower, signer and interval: uptime (percent), signing-speed (blocks),
+;; valid-signatures (read as accuracy). Each metric moves only as far as a supermajority of
+;; the active watchtowers agrees (agreed-value).
 (define-public (submit-watchtower-report (signer principal) (uptime uint) (signing-speed uint)
                                          (valid-signatures uint))
   (let (
@@ -1442,12 +1442,10 @@
               ERR-INVALID-METRICS)
     (record-report signer info uptime signing-speed (accuracy-of valid-signatures total))))
 
-;; A watchtower's claim that a stored partial is not a valid BLS partial for the signer's
-;; share key, open until the partial's claim-until. Once the supermajority
-;; (get-watchtower-supermajority) of distinct, still active watchtowers has claimed it, the
-;; signer is slashed slash-invalid-bps, the partial stops counting and earns no fee, and
-;; notifier-reward-bps of the slash is shared by the claimants (the rest to the treasury). If
-;; a standing aggregate is left on fewer than t counted partials, it is dropped.
+;; A watchtower's claim that a stored partial is invalid, open until its claim-until. At the
+;; supermajority of distinct active watchtowers the signer is slashed slash-invalid-bps, the
+;; partial stops counting and earns nothing, and the claimants share notifier-reward-bps of
+;; the slash; a standing aggregate left under t counted partials is dropped.
 (define-public (report-invalid-signature (message-hash (buff 32)) (signer principal))
   (let (
     (active (try! (check-active)))
@@ -1509,10 +1507,9 @@
           (ok true)))
       (ok false))))
 
-;; A watchtower's claim that a request's standing aggregate does not verify against the
-;; epoch's group key, open until the request's settle-at. At the supermajority the aggregate
-;; is removed so that anyone can submit a valid one. Aggregators are not bonded: nothing is
-;; slashed, and rejecting earns no accuracy-score (a claim that expires still costs bond).
+;; A claim that a standing aggregate does not verify, open until settle-at. At the
+;; supermajority the aggregate is removed so that a valid one can be submitted. It earns no
+;; accuracy-score (a claim that expires still costs bond).
 (define-public (report-invalid-aggregate (message-hash (buff 32)))
   (let (
     (active (try! (check-active)))
@@ -1543,9 +1540,8 @@
         (map-set aggregate-claims key (merge claim {claimants: claimants}))
         (ok false)))))
 
-;; Anyone, once a claim against a partial has passed the partial's claim-until without a
-;; supermajority: each claimant forfeits false-claim-bps of its bond to the treasury and
-;; accuracy-score (see penalize-claimant); the claim is cleared.
+;; Anyone, once a claim against a partial passed the partial's claim-until without a
+;; supermajority: forfeit-bonds charges the claimants (unless half the active back it).
 (define-public (expire-claim (message-hash (buff 32)) (signer principal))
   (let ((active (try! (check-active)))
         (key {message-hash: message-hash, signer: signer})
@@ -1569,7 +1565,8 @@
 
 ;; Anyone, after the deadline, against a member of the request's committee who did not
 ;; submit a partial: slash-liveness-bps slashed, uptime and reputation fall, the caller
-;; earns notifier-reward-bps of the slash. Once per request and member.
+;; earns notifier-reward-bps of the slash. Once per request and member, and at most once per
+;; member per report interval.
 (define-public (penalize-missed-signature (message-hash (buff 32)) (signer principal))
   (let (
     (active (try! (check-active)))
@@ -1590,7 +1587,12 @@
                 penalized (< penalized (get attempt request))
                 true)
               ERR-ALREADY-REPORTED)
+    ;; at most one per member per report interval: a flood of requests it could not keep up
+    ;; with costs it one interval's penalty, not its reputation
+    (asserts! (match (map-get? liveness-intervals signer) last (< last (get-current-interval)) true)
+              ERR-ALREADY-REPORTED)
     (map-set liveness-penalties {message-hash: message-hash, signer: signer} (get attempt request))
+    (map-set liveness-intervals signer (get-current-interval))
     (let (
       (amount (slash-signer signer
                 (merge info {performance-metrics: (merge metrics {
@@ -1603,23 +1605,22 @@
               slashed: amount, reward: reward})
       (ok amount))))
 
-;; ---------------------------------------------------------------------------------------
-;; Public: governance
-;; ---------------------------------------------------------------------------------------
+;; ===== Public: governance =====
 
-;; Any signer with bonded stake proposes; votes are weighted by the voter's bonded stake at
-;; the time of the vote, once per principal, for voting-period Bitcoin blocks (real ones:
-;; unbonding-period is longer, so no STX can leave one voter and vote again elsewhere). After
-;; that anyone executes a proposal that has more stake for than against and a turnout of at
-;; least quorum-bps of the total bonded stake. A change that would break a bound or a
-;; relation between parameters is refused when proposed and again when executed.
+;; Any signer with bonded stake proposes; votes weigh the voter's bonded stake, once per
+;; principal, for voting-period Bitcoin blocks (unbonding-period is longer: no STX votes
+;; twice). Then, for as long again, anyone executes it if for > against and turnout >=
+;; quorum-bps of the bonded stake (the larger of then and now). A change that breaks a bound
+;; or a relation is refused when proposed and again when executed.
 (define-private (new-proposal (kind (string-ascii 9)) (parameter (string-ascii 32)) (value uint)
                               (recipient (optional principal)))
   (let ((id (+ (var-get proposal-count) u1))
         (ends-at (+ burn-block-height (param "voting-period"))))
     (map-set proposals id {proposer: tx-sender, kind: kind, parameter: parameter, value: value,
                            recipient: recipient, votes-for: u0, votes-against: u0,
-                           created-at: burn-block-height, ends-at: ends-at, executed: false})
+                           created-at: burn-block-height, ends-at: ends-at,
+                           expires-at: (+ ends-at (param "voting-period")), total-stake: (var-get total-stake),
+                           executed: false})
     (var-set proposal-count id)
     (print {topic: "proposal-created", proposal-id: id, proposer: tx-sender, kind: kind,
             parameter: parameter, value: value, recipient: recipient, ends-at: ends-at})
@@ -1673,8 +1674,11 @@
         (turnout (+ votes-for (get votes-against proposal))))
     (asserts! (not (get executed proposal)) ERR-ALREADY-EXECUTED)
     (asserts! (>= burn-block-height (get ends-at proposal)) ERR-VOTING-OPEN)
+    (asserts! (< burn-block-height (get expires-at proposal)) ERR-PROPOSAL-EXPIRED)
+    ;; turnout against the larger of the bonded stake then and now: stake that leaves after
+    ;; the vote cannot turn a minority into a quorum
     (asserts! (and (> votes-for (get votes-against proposal))
-                   (>= (* turnout BPS) (* (var-get total-stake) (param "quorum-bps"))))
+                   (>= (* turnout BPS) (* (max-uint (get total-stake proposal) (var-get total-stake)) (param "quorum-bps"))))
               ERR-PROPOSAL-REJECTED)
     (if (is-eq kind "parameter")
       (begin
@@ -1693,16 +1697,11 @@
             votes-against: (get votes-against proposal)})
     (ok true)))
 
-;; ---------------------------------------------------------------------------------------
-;; Public: emergency
-;; ---------------------------------------------------------------------------------------
+;; ===== Public: emergency =====
 
-;; Pause stops registrations, stake increases, DKG, requests, partials, aggregates, fee
-;; settlement, rotation, metric updates, reports, claims, claim expiries and slashing. It
-;; never stops unstaking, withdrawals, fee refunds, reward claims or a watchtower leaving.
-;; Paused blocks never count toward a deadline, a claim window, a report interval or a
-;; rotation period (the clocks stand still), so a pause costs nobody anything. The guardian
-;; is checked by contract-caller: no contract it calls can pause in its name.
+;; Pause stops everything but unstaking, withdrawals, fee refunds, reward claims and leaving.
+;; Paused blocks never count toward a deadline or window (the clocks stand still). The
+;; guardian is checked by contract-caller: no contract it calls can pause in its name.
 (define-public (pause)
   (begin
     (asserts! (is-eq contract-caller (var-get guardian)) ERR-UNAUTHORIZED)

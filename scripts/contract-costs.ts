@@ -2,15 +2,14 @@
 // of dts.clar as the simnet measures it, and how many complete signing rounds fit in one
 // block's budget. JSON on stdout, progress on stderr.
 import { Cl } from "@stacks/transactions";
-import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { Command } from "commander";
 import { toJson } from "../src/chain/clarity.js";
 import { SimnetChain, type ExecutionCost } from "../src/chain/simnet.js";
 import { runLocalNetwork } from "../src/local/network.js";
 import { committeeArgument, currentProposal } from "../src/chain/committee.js";
+import { DIMENSIONS, measureRotation } from "./rotation-cost.js";
 import { messageHash, partialSign } from "../src/crypto/index.js";
 
-const DIMENSIONS = ["runtime", "readCount", "readLength", "writeCount", "writeLength"] as const;
 const ROUNDS: [number, number][] = [
   [3, 5],
   [11, 15],
@@ -131,38 +130,6 @@ async function exerciseEverythingElse(chain: SimnetChain, t: number) {
   chain.mustCall("withdraw-watchtower-bond", [], towers[1]);
 }
 
-/**
- * rotate-signers with `signers` registered (stakes spread so that ranking matters) into a
- * committee of min(32, signers): the first rotation, and a second one over an active
- * committee, where the churn limit applies. The costlier of the two.
- */
-async function measureRotation(signers: number) {
-  const chain = await SimnetChain.open({ trackCosts: true });
-  const n = Math.min(32, signers);
-  const t = Math.floor(n / 2) + 1;
-  const deployer = chain.simnet.deployer;
-  chain.mustCall("initialize", [Cl.uint(100_000_000), Cl.uint(t), Cl.uint(n), Cl.uint(144), Cl.uint(t)], deployer);
-  const accounts = Array.from({ length: signers }, (_, i) => chain.fundedAccount(`rotation-${signers}-${i}`, 10_000_000_000n));
-  accounts.forEach((account, i) => {
-    const key = bls12_381.G1.Point.BASE.multiply(BigInt(i + 1)).toBytes(true);
-    chain.mustCall("register-signer", [Cl.buffer(key)], account);
-    if (i % 3 === 0) chain.mustCall("increase-stake", [Cl.uint(1_000_000 * (i + 1))], account);
-  });
-  const rotate = async () =>
-    chain.mustCall("rotate-signers", [committeeArgument(await currentProposal((fn, args) => chain.read(fn, args)))], deployer);
-  const first = (await rotate()).cost!;
-  // Activate epoch 1 (any well-formed key: the contract cannot tell), let newcomers outrank.
-  const committee = (chain.read("get-epoch", [Cl.uint(1)]) as { committee: string[] }).committee;
-  const key = bls12_381.G1.Point.BASE.multiply(7n).toBytes(true);
-  for (const member of committee.slice(0, t))
-    chain.mustCall("submit-epoch-key", [Cl.uint(1), Cl.buffer(key), Cl.list(committee.map(() => Cl.buffer(key)))], member);
-  for (const account of accounts.filter((a) => !committee.includes(a)).slice(0, n)) chain.mustCall("increase-stake", [Cl.uint(5_000_000_000)], account);
-  chain.mine(144);
-  const second = (await rotate()).cost!;
-  const worst = first.runtime >= second.runtime ? first : second;
-  return { signers, committee: n, first, second, worst };
-}
-
 /** Every public function of the contract, from the interface the simnet exposes. */
 function publicFunctions(chain: SimnetChain): string[] {
   const contractInterface = chain.simnet.getContractsInterfaces().get(chain.contractId)!;
@@ -209,11 +176,8 @@ for (const [t, n] of ROUNDS) {
 const rotation: Record<string, unknown> = {};
 for (const signers of [8, 32, 64, 128]) {
   progress(`measuring rotate-signers with ${signers} registered signers…`);
-  const measured = await measureRotation(signers);
-  rotation[`${signers}-signers`] = {
-    ...measured,
-    shareOfBlock: Object.fromEntries(DIMENSIONS.map((d) => [d, measured.worst[d] / blockLimit![d]])),
-  };
+  const { blockLimit: _, ...measured } = await measureRotation(signers);
+  rotation[`${signers}-signers`] = measured;
 }
 
 // Each function's worst case as a share of the block limit, dimension by dimension.

@@ -374,6 +374,8 @@ describe("expire-aggregate-claim", () => {
     expect(early.result).toBeErr(Cl.uint(ERR_DEADLINE_NOT_REACHED));
     expect(early.events).toEqual([]);
     mineBurnBlocks(1);
+    // a fifth watchtower: the two claimants are a minority of the active ones
+    expect(call("register-watchtower", [], wallets[12]).result).toBeOk(Cl.bool(true));
 
     const books = expectBalancedBooks();
     const treasuryBefore = treasury();
@@ -384,6 +386,9 @@ describe("expire-aggregate-claim", () => {
       "message-hash": hex(message),
       signer: null,
       claimants: [towerA, towerB],
+      backing: 2n,
+      "active-watchtowers": 5n,
+      contested: false,
       forfeited: 2n * FORFEIT,
     });
     expect(prints(events).filter((e) => e.topic === "watchtower-accuracy")).toEqual([

@@ -227,6 +227,7 @@ function mapKeys(): Record<string, ClarityValue[]> {
     "partial-signatures": each(HASHES, SIGNERS, (h, signer) => Cl.tuple({ "message-hash": buf(h), signer: p(signer) })),
     claims: each(HASHES, SIGNERS, (h, signer) => Cl.tuple({ "message-hash": buf(h), signer: p(signer) })),
     "liveness-penalties": each(HASHES, SIGNERS, (h, signer) => Cl.tuple({ "message-hash": buf(h), signer: p(signer) })),
+    "liveness-intervals": SIGNERS.map(p),
     "aggregate-claims": each(HASHES, [AGGREGATE, EARNED_AGGREGATE], (h, a) => Cl.tuple({ "message-hash": buf(h), aggregate: buf(a) })),
     watchtowers: ACCOUNTS.map(p),
     "watchtower-reports": each(TOWERS, SIGNERS, (tower, signer) => Cl.tuple({ watchtower: p(tower), signer: p(signer), interval })),
@@ -862,6 +863,10 @@ const TABLE: Record<string, { cases: Case[]; replayAllowed?: string }> = {
       c("more stake against than for", "world", stranger, () => [u(1)], "ERR-PROPOSAL-REJECTED", () => {
         for (const voter of [w3, w4]) ok("vote-on-proposal", [u(1), Cl.bool(false)], voter);
         mineBurnBlocks(VOTING_PERIOD);
+      }),
+      c("a passing proposal one voting period after its vote closed", "world", stranger, () => [u(1)], "ERR-PROPOSAL-EXPIRED", () => {
+        ok("vote-on-proposal", [u(1), Cl.bool(true)], w3);
+        mineBurnBlocks(2 * VOTING_PERIOD);
       }),
       c("a change that breaks a relation by the time it executes", "world", stranger, () => [u(3)], "ERR-INVALID-PARAMS", () => {
         expect(call("propose-parameter-change", [Cl.stringAscii("claim-window"), u(2000)], w1).result).toBeOk(u(2));

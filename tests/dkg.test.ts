@@ -32,11 +32,13 @@ import {
   verifyBls,
   wallets,
   rotate,
+  mineBurnNowAtLeast,
 } from "./helpers";
 
 const ERR_INVALID_PARAMS = 101;
 const ERR_NOT_ACTIVE_SIGNER = 106;
 const ERR_UNKNOWN_EPOCH = 128;
+const ERR_ROTATION_NOT_DUE = 129;
 const ERR_EPOCH_CLOSED = 147;
 
 const STX = 1_000_000n;
@@ -150,13 +152,16 @@ describe("post-dkg-message", () => {
     expect(prints(refused.events)).toEqual([]);
   });
 
-  it("refuses messages for a pending epoch superseded by a newer rotation with ERR-EPOCH-CLOSED", () => {
+  it("refuses messages for a cancelled epoch with ERR-EPOCH-CLOSED (a pending one cannot be superseded: it activates or is cancelled)", () => {
     pendingEpoch();
     expect(post(1, 1, payloadOf(10, 1), w1).result).toBeOk(Cl.bool(true));
     mineBurnNowTo(nextRotation());
-    expect(rotate(w1).result).toBeOk(Cl.uint(2));
-    expect(post(1, 1, payloadOf(10, 2), w2).result).toBeErr(Cl.uint(ERR_EPOCH_CLOSED));
-    expect(post(2, 1, payloadOf(10, 2), w2).result).toBeOk(Cl.bool(true));
+    expect(rotate(w1).result).toBeErr(Cl.uint(ERR_ROTATION_NOT_DUE));
+    mineBurnNowAtLeast((decode(read("get-epoch", [Cl.uint(1)])) as { "formed-at": bigint })["formed-at"] + 145n); // dkg-timeout 144
+    expect(call("cancel-epoch", [Cl.uint(1)], w1).result).toBeOk(expect.anything());
+    const late = post(1, 1, payloadOf(10, 2), w2);
+    expect(late.result).toBeErr(Cl.uint(ERR_EPOCH_CLOSED));
+    expect(late.events).toEqual([]);
   });
 });
 

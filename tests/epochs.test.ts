@@ -201,10 +201,8 @@ describe("rotate-signers", () => {
   });
 
   it("refuses with ERR-ROTATION-NOT-DUE before rotation-period Bitcoin blocks have passed (Stacks blocks do not count), then rotates", () => {
-    initialize();
-    registerSigners([w1, w2, w3, w4, w5]);
-    expect(rotateBy().result).toBeOk(Cl.uint(1));
-    const last = BigInt(simnet.burnBlockHeight);
+    activeEpoch([w1, w2, w3, w4, w5], thresholdKeys(3, 5, "epoch-1"));
+    const last = networkState()["last-rotation"];
     expect(networkState()["last-rotation"]).toBe(last);
 
     expect(rotateBy().result).toBeErr(Cl.uint(ERR_ROTATION_NOT_DUE));
@@ -221,9 +219,9 @@ describe("rotate-signers", () => {
     const due = rotateBy();
     expect(BigInt(simnet.burnBlockHeight)).toBe(last + ROTATION_PERIOD);
     expect(due.result).toBeOk(Cl.uint(2));
-    // Epoch 1 never became active, so epoch 2 is a fresh DKG, not a reshare.
-    expect(epochOf(2)).toMatchObject({ committee: [w1, w2, w3, w4, w5], previous: 0n, status: "pending" });
-    expect(networkState()).toMatchObject({ "current-epoch": 0n, "latest-epoch": 2n, "last-rotation": last + ROTATION_PERIOD });
+    // Epoch 1 serves, so epoch 2 reshares from it.
+    expect(epochOf(2)).toMatchObject({ committee: [w1, w2, w3, w4, w5], previous: 1n, status: "pending" });
+    expect(networkState()).toMatchObject({ "current-epoch": 1n, "latest-epoch": 2n, "last-rotation": last + ROTATION_PERIOD });
   });
 
   it("reports who joined and who left when the ranking changed since the active epoch", () => {
@@ -456,17 +454,17 @@ describe("submit-epoch-key", () => {
     expect(tally(1, keys)).toBeUint(3);
   });
 
-  it("refuses votes on a pending epoch superseded by a newer rotation with ERR-EPOCH-CLOSED", () => {
+  it("refuses votes on a cancelled epoch with ERR-EPOCH-CLOSED (a pending one cannot be superseded: it activates or is cancelled)", () => {
     pendingEpoch();
     expect(vote(1, keys, w1).result).toBeOk(Cl.bool(false));
     mineToNextRotation();
-    expect(rotateBy().result).toBeOk(Cl.uint(2));
+    expect(rotateBy().result).toBeErr(Cl.uint(ERR_ROTATION_NOT_DUE));
+    mineBurnBlocks(1); // past dkg-timeout (144) after the rotation
+    expect(call("cancel-epoch", [Cl.uint(1)], w6).result).toBeOk(expect.anything());
 
     expect(vote(1, keys, w2).result).toBeErr(Cl.uint(ERR_EPOCH_CLOSED));
     expect(tally(1, keys)).toBeUint(1);
-    expect(epochOf(1)!.status).toBe("pending");
-    // The new epoch takes the votes.
-    expect(vote(2, keys, w2).result).toBeOk(Cl.bool(false));
+    expect(epochOf(1)!.status).toBe("cancelled");
   });
 
   it("keeps the group key across a reshare (ERR-KEY-MISMATCH otherwise) while the old committee serves requests", () => {

@@ -338,6 +338,19 @@ export function mineBurnNowTo(target: bigint) {
   expect(burnNow()).toBe(target);
 }
 
+/** Mines Bitcoin blocks until burn-now is at least `target` (nothing if it already is). */
+export function mineBurnNowAtLeast(target: bigint) {
+  if (burnNow() < target) mineBurnNowTo(target);
+}
+
+/** Mines Bitcoin blocks to the first block of the next report interval (a member is
+ *  liveness-penalized at most once per interval). */
+export function mineToNextInterval() {
+  const interval = decode(read("get-current-interval")) as bigint;
+  const length = (decode(read("get-config")) as Record<string, bigint>)["report-interval"];
+  mineBurnNowTo((interval + 1n) * length);
+}
+
 // ---- watchtowers ------------------------------------------------------------------------
 
 /** Registers each account as a watchtower (the bond locked); returns them. */

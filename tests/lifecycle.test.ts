@@ -42,6 +42,8 @@ import {
   treasury,
   verifyBls,
   wallets,
+  mineToNextInterval,
+  mineBurnNowAtLeast,
 } from "./helpers";
 
 afterEach(() => expectBalancedBooks());
@@ -54,6 +56,7 @@ const VOTING_PERIOD = 1008;
 const FEE = 3_000_000n;
 
 const ERR = {
+  UNAUTHORIZED: 100,
   INVALID_PARAMS: 101,
   INSUFFICIENT_STAKE: 102,
   NOT_REGISTERED: 114,
@@ -75,6 +78,7 @@ const ERR = {
   EPOCH_CLOSED: 147,
   INSUFFICIENT_FUNDS: 148,
   INVALID_COMMITTEE: 153,
+  PROPOSAL_EXPIRED: 154,
 };
 
 const [w1, w2, w3, w4, w5, w6, w7, w8] = wallets;
@@ -151,6 +155,7 @@ describe("rotation with a reshare, end to end with real cryptography", () => {
       const missed = request(`members 1-3 miss ${round}`);
       signBy(missed, old, shares, [4, 5]);
       mineStacksBlocks(SIGNING_TIMEOUT + 1);
+      if (round > 1) mineToNextInterval(); // one liveness penalty per member per report interval
       for (const member of [w1, w2, w3]) {
         expect(call("penalize-missed-signature", [Cl.buffer(missed), Cl.principal(member)], w8).result).toBeOk(expect.anything());
       }
@@ -159,7 +164,7 @@ describe("rotation with a reshare, end to end with real cryptography", () => {
     for (const member of [w1, w2, w3]) expect(signerInfo(member)!["reputation-score"]).toBeLessThan(5000n);
 
     // The rotation: three backups outrank members 1-3, but only n - t = 2 seats change.
-    mineBurnNowTo(nextRotation());
+    mineBurnNowAtLeast(nextRotation());
     const rotated = rotate(w8);
     expect(rotated.result).toBeOk(Cl.uint(2));
     const next = epochOf(2).committee;
@@ -315,6 +320,29 @@ describe("cancel-epoch", () => {
     // A member of the cancelled epoch outside the serving one is free to leave.
     expect(call("request-unstake", [Cl.uint(signerInfo(sybils[1])!.stake)], sybils[1]).result).toBeOk(expect.anything());
   });
+
+  it("a forming epoch cannot be replaced while it is pending: rotate-signers waits (ERR-ROTATION-NOT-DUE) for it to activate or be cancelled, so its silent members cannot be picked again unpunished", () => {
+    const { keys, sybils } = stalled();
+    const formedAt = epochOf(2)["formed-at"];
+    // w1, w2 and w4 deal; w1 and w2 vote; the sybils stay silent.
+    for (const dealer of [w1, w2, w4]) expect(post(2, 1, Uint8Array.of(1, 2, 3), dealer).result).toBeOk(Cl.bool(true));
+    const vote = [Cl.uint(2), Cl.buffer(keys.groupKey), Cl.list(keys.shareKeys.map((k) => Cl.buffer(k)))];
+    for (const voter of [w1, w2]) expect(call("submit-epoch-key", vote, voter).result).toBeOk(Cl.bool(false));
+    // A rotation period (144) and the DKG timeout (144) both pass: still no new rotation.
+    mineBurnNowTo(formedAt + BigInt(Math.max(ROTATION, DKG_TIMEOUT)) + 1n);
+    const replaced = call("rotate-signers", [committeeArg(proposal())], sybils[0]);
+    expect(replaced.result).toEqual(errCode(ERR.ROTATION_NOT_DUE));
+    expect(replaced.events).toEqual([]);
+    expect(epochOf(2).status).toBe("pending");
+    // The way on is cancel-epoch: the silent sybils are penalized and left out.
+    expect(call("cancel-epoch", [Cl.uint(2)], w8).result).toBeOk(expect.anything());
+    for (const sybil of sybils.slice(0, 2)) {
+      expect(signerInfo(sybil)!["slashing-history"]["total-slashes"]).toBe(1n);
+      expect(signerInfo(sybil)!["excluded-from"]).toBe(3n);
+    }
+    expect(rotate(w8).result).toBeOk(Cl.uint(3));
+    for (const sybil of sybils.slice(0, 2)) expect(epochOf(3).committee).not.toContain(sybil);
+  });
 });
 
 // ---- finding 3: identity keys -------------------------------------------------------------------
@@ -397,10 +425,11 @@ describe("the stake that ranked a member stays bonded", () => {
       const message = request(`the whale sleeps ${round++}`);
       signBy(message, epoch2, keys.shares, [2, 3, 4]);
       mineStacksBlocks(SIGNING_TIMEOUT + 1);
+      mineToNextInterval(); // one liveness penalty per member per report interval
       expect(call("penalize-missed-signature", [Cl.buffer(message), Cl.principal(whale)], w8).result).toBeOk(expect.anything());
       expect(round).toBeLessThan(10);
     }
-    mineBurnNowTo(nextRotation());
+    mineBurnNowAtLeast(nextRotation());
     expect(rotate(w1).result).toBeOk(Cl.uint(3));
     expect(epochOf(3).committee).not.toContain(whale);
     voteIn(3, epochOf(3).committee.slice(0, 3), keys);
@@ -435,6 +464,35 @@ describe("a refunded hash can be requested again", () => {
     expect([w1, w2, w3].map(rewardsOf)).toEqual([FEE / 3n, FEE / 3n, FEE / 3n]);
     // Penalties are per attempt: w2 was penalized in attempt 1, and signed attempt 2.
     expect(decode(read("get-liveness-penalty", [Cl.buffer(message), Cl.principal(w2)]))).toBe(1n);
+  });
+});
+
+describe("a hash front-run and left to expire", () => {
+  it("is requested again once its deadline and claim windows pass, even if its requester never reclaims: the old fee goes to that requester's rewards", () => {
+    const keys = thresholdKeys(3, 5, "front-run");
+    const committee = activeEpoch([w1, w2, w3, w4, w5], keys);
+    const message = messageHashOf("the victim's hash");
+    const squatter = w7;
+    expect(call("request-signature", [Cl.buffer(message), Cl.uint(1000)], squatter).result).toBeOk(expect.anything());
+    signBy(message, committee, keys.shares, [1]); // one partial: under t, and contestable for a while
+    mineStacksBlocks(SIGNING_TIMEOUT + 1);
+    // Past the deadline, but member 1's partial can still be contested: not yet.
+    expect(call("request-signature", [Cl.buffer(message), Cl.uint(FEE)], requester).result).toEqual(errCode(ERR.REQUEST_EXISTS));
+    mineBurnNowTo((requestOf(message)["contest-until"] as bigint) + 1n);
+    const before = { rewards: rewardsOf(squatter), books: expectBalancedBooks() };
+    const again = call("request-signature", [Cl.buffer(message), Cl.uint(FEE)], requester);
+    expect(again.result).toBeOk(expect.anything());
+    expect(printed(again.events, "fee-refunded")).toEqual({
+      topic: "fee-refunded", "message-hash": `0x${bytesToHex(message)}`, requester: squatter, fee: 1000n, "to-rewards": true,
+    });
+    expect(printed(again.events, "signature-requested")).toMatchObject({ attempt: 2n, requester });
+    expect(rewardsOf(squatter)).toBe(before.rewards + 1000n);
+    expect(expectBalancedBooks()).toMatchObject({ "pending-fees": before.books["pending-fees"] - 1000n + FEE });
+    // The old requester can no longer reclaim the fee it was credited; the new request is signed.
+    expect(call("reclaim-fee", [Cl.buffer(message)], squatter).result).toEqual(errCode(ERR.UNAUTHORIZED));
+    const partials = signBy(message, committee, keys.shares, [1, 2, 3]);
+    expect(call("submit-aggregate-signature", [Cl.buffer(message), Cl.buffer(combine(partials))], requester).result).toBeOk(expect.anything());
+    expect(verifyBls(keys.groupKey, message, combine(partials))).toBe(true);
   });
 });
 
@@ -509,6 +567,31 @@ describe("governance", () => {
     expect(proposalOf(1)!.executed).toBe(false);
   });
 
+  it("counts turnout against the larger of the bonded stake when proposed and now, and closes execution one voting period after the vote (ERR-PROPOSAL-EXPIRED)", () => {
+    network();
+    // A backup with 1,100 STX bonded: 1,600 STX in all; 20% turnout is 320 STX.
+    registerSigners([w6]);
+    expect(call("increase-stake", [Cl.uint(10n * STAKE)], w6).result).toBeOk(Cl.uint(11n * STAKE));
+    expect(propose("min-fee", 5000).result).toBeOk(Cl.uint(1));
+    expect(proposalOf(1)).toMatchObject({ "total-stake": 16n * STAKE, executed: false });
+    expect(vote(1, true, w1).result).toBeOk(Cl.uint(STAKE)); // 100 STX: 6%
+    closeVoting(1);
+    expect(execute(1).result).toEqual(errCode(ERR.PROPOSAL_REJECTED));
+    // The backup unstakes everything: 500 STX bonded now, and 100 STX would be 20% of that.
+    expect(call("request-unstake", [Cl.uint(11n * STAKE)], w6).result).toBeOk(expect.anything());
+    expect((decode(read("get-accounting")) as Record<string, bigint>).stakes).toBe(5n * STAKE);
+    const stillRejected = execute(1);
+    expect(stillRejected.result).toEqual(errCode(ERR.PROPOSAL_REJECTED));
+    expect(stillRejected.events).toEqual([]);
+    // Execution closes one voting period after the vote closed.
+    const expiresAt = proposalOf(1)!["expires-at"] as bigint;
+    expect(expiresAt).toBe((proposalOf(1)!["ends-at"] as bigint) + BigInt(VOTING_PERIOD));
+    mineBurnBlocks(Number(expiresAt) - simnet.burnBlockHeight);
+    expect(execute(1).result).toEqual(errCode(ERR.PROPOSAL_EXPIRED));
+    expect(config()["min-fee"]).toBe(1000n);
+    expect(proposalOf(1)!.executed).toBe(false);
+  });
+
   it("a treasury spend moves exactly its amount to the recipient and the books still balance", () => {
     const committee = network();
     const message = request("a slash for the treasury");
@@ -566,15 +649,33 @@ describe("governance", () => {
     expect(config()["unbonding-period"]).toBe(2016n);
   });
 
+  /** A parameter change proposed, voted by w1..w3 and executed. */
+  function passed(parameter: string, value: number) {
+    const id = Number(decode(read("get-proposal-count"))) + 1;
+    expect(propose(parameter, value).result).toBeOk(Cl.uint(id));
+    for (const voter of [w1, w2, w3]) expect(vote(id, true, voter).result).toBeOk(expect.anything());
+    closeVoting(id);
+    expect(execute(id).result).toBeOk(Cl.bool(true));
+  }
+
+  it("a claim-window shortened by governance never lets a fee settle while a partial can still be contested: settle-at waits for the request's contest-until", () => {
+    const committee = network();
+    passed("voting-period", 10);
+    const message = request("signed under the long window");
+    const partials = signBy(message, committee, keys.shares, [1, 2, 3]);
+    passed("claim-window", 20);
+    const contestUntil = requestOf(message)["contest-until"] as bigint;
+    const aggregate = call("submit-aggregate-signature", [Cl.buffer(message), Cl.buffer(combine(partials))], requester);
+    expect(aggregate.result).toBeOk(Cl.uint(contestUntil));
+    expect(contestUntil).toBeGreaterThan(BigInt(simnet.burnBlockHeight) + 20n);
+    mineBurnNowTo(contestUntil);
+    expect(call("settle-fee", [Cl.buffer(message)], requester).result).toEqual(errCode(ERR.DEADLINE_NOT_REACHED));
+    mineBurnBlocks(1);
+    expect(call("settle-fee", [Cl.buffer(message)], requester).result).toBeOk(Cl.uint(FEE));
+  });
+
   it("a claim-window shortened by governance never shortens a signer's claim-until: it cannot leave while an older partial can be contested", () => {
     const committee = network();
-    const passed = (parameter: string, value: number) => {
-      const id = Number(decode(read("get-proposal-count"))) + 1;
-      expect(propose(parameter, value).result).toBeOk(Cl.uint(id));
-      for (const voter of [w1, w2, w3]) expect(vote(id, true, voter).result).toBeOk(expect.anything());
-      closeVoting(id);
-      expect(execute(id).result).toBeOk(Cl.bool(true));
-    };
     passed("voting-period", 10);
     passed("unbonding-period", 150);
     const towers = freshWatchtowers(3, "shrink");

@@ -25,6 +25,7 @@ import {
   stxTransfers,
   thresholdKeys,
   wallets,
+  mineToNextInterval,
 } from "./helpers";
 
 afterEach(() => expectBalancedBooks());
@@ -141,9 +142,14 @@ describe("penalize-missed-signature", () => {
     expect(stxTransfers(claimed.events)).toEqual([{ sender: contractPrincipal, recipient: notifier, amount: reward }]);
     expect(rewardsOf(notifier)).toBe(0n);
 
-    // Another missed request: the history keeps growing, uptime and reputation keep falling.
+    // Another missed request in the same report interval: refused, at most one per interval.
     const next = request("missed again");
     nextCallAtStacks(next.deadline + 1n);
+    const sameInterval = penalize(next.message, absent);
+    expect(sameInterval.result).toBeErr(Cl.uint(133));
+    expect(sameInterval.events).toHaveLength(0);
+    // In the next interval: the history keeps growing, uptime and reputation keep falling.
+    mineToNextInterval();
     const second = (STAKE - slashed) * SLASH_LIVENESS_BPS / 10_000n;
     expect(penalize(next.message, absent).result).toBeOk(Cl.uint(second));
     const twice = signerInfo(absent)!;

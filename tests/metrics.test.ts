@@ -36,6 +36,7 @@ import {
   stxTransfers,
   thresholdKeys,
   wallets,
+  mineToNextInterval,
 } from "./helpers";
 
 const ERR_UNAUTHORIZED = 100;
@@ -104,6 +105,7 @@ function missOneRequest(member: string, text: string) {
   const requested = call("request-signature", [Cl.buffer(hash), Cl.uint(10_000)], wallets[12]);
   expect(requested.result).toBeOk(Cl.uint(simnet.blockHeight + 120)); // deadline: signing-timeout 120
   mineStacksBlocks(120); // past the deadline (Stacks blocks)
+  mineToNextInterval(); // one liveness penalty per member per report interval
   const stake = signerInfo(member)!.stake as bigint;
   const { result } = call("penalize-missed-signature", [Cl.buffer(hash), Cl.principal(member)], wallets[13]);
   expect(result).toBeOk(Cl.uint(stake / 100n)); // slash-liveness-bps 100 = 1%
@@ -163,6 +165,7 @@ describe("update-metrics", () => {
     expect(signerInfo(signer)).toEqual({ ...before, "reputation-score": 2800n, "performance-metrics": metrics });
     expect(reputation(signer)).toEqual({ ok: 2800n });
     expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(currentInterval())]))).toEqual({
+      reporters: all,
       quorum: 3n,
       uptimes: [90n, 90n, 90n],
       speeds: [2n, 2n, 2n],

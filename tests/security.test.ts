@@ -29,6 +29,7 @@ import {
   verifyBls,
   wallets,
   watchtower,
+  mineToNextInterval,
 } from "./helpers";
 
 afterEach(() => expectBalancedBooks());
@@ -86,6 +87,7 @@ const requestOf = (message: Uint8Array) => decode(read("get-request", [Cl.buffer
 const claimOf = (message: Uint8Array, signer: string) =>
   decode(read("get-claim", [Cl.buffer(message), Cl.principal(signer)])) as Record<string, any> | null;
 const supermajority = () => decode(read("get-watchtower-supermajority")) as bigint;
+const currentInterval = () => decode(read("get-current-interval")) as bigint;
 
 /** What an honest member keeps: stake, unbonding, reputation and metrics (without the
  *  height-dependent stake-duration), slashing history. */
@@ -170,6 +172,39 @@ describe("attack 1: committee capture through metrics", () => {
     expect(signerInfo(target)!["performance-metrics"].uptime).toBe(100n);
     expect(report(honestB, 70).result).toBeOk(Cl.uint(8800));
     expect(signerInfo(target)!["performance-metrics"].uptime).toBe(70n);
+  });
+
+  it("one watchtower slot cycled through many accounts adds up to nothing: a report counts only while its watchtower is active", () => {
+    epochOne();
+    const honest = wallets.slice(5, 9);
+    towers(honest);
+    const target = committee[0];
+    const before = standing(target);
+    // Each account takes the free slot, reports the member as down, and leaves (its bond unbonds).
+    const cyclers = Array.from({ length: 6 }, (_, i) => freshAccount(`slot-cycler-${i}`, BOND + 1_000_000n));
+    for (const cycler of cyclers) {
+      expect(call("register-watchtower", [], cycler).result).toBeOk(Cl.bool(true));
+      const lie = call("update-metrics", [Cl.principal(target), Cl.uint(100_000), Cl.uint(0), Cl.uint(0)], cycler);
+      expect(lie.result).toBeOk(Cl.uint(before.reputation));
+      // only its own report counts: the earlier cyclers' reports left with them
+      expect(printed(lie.events, "watchtower-report")).toMatchObject({ reports: 1n, quorum: 4n, agreed: false });
+      expect(call("leave-watchtower", [], cycler).result).toBeOk(expect.anything());
+    }
+    expect(standing(target)).toEqual(before);
+    expect(decode(read("get-interval-reports", [Cl.principal(target), Cl.uint(currentInterval())]))).toMatchObject({
+      reporters: [cyclers[5]],
+      uptimes: [0n],
+    });
+    // The honest watchtowers' reports are what counts: four of them, the interval's quorum.
+    for (const tower of honest) {
+      expect(call("update-metrics", [Cl.principal(target), Cl.uint(1), Cl.uint(100), Cl.uint(100)], tower).result).toBeOk(expect.anything());
+    }
+    expect(decode(read("get-interval-reports", [Cl.principal(target), Cl.uint(currentInterval())]))).toMatchObject({
+      reporters: honest,
+      uptimes: [100n, 100n, 100n, 100n],
+    });
+    expect(standing(target)).toEqual({ ...before, metrics: { ...before.metrics, "signing-speed": 1n } });
+    expect(signerInfo(target)!.stake).toBe(STAKE);
   });
 
   it("a signer that is also a watchtower cannot report on itself, and the deployer cannot set metrics at all (ERR-UNAUTHORIZED)", () => {
@@ -313,6 +348,42 @@ describe("attack 3: colluding watchtowers", () => {
     });
   });
 
+  it("a blocking minority cannot bleed the honest watchtowers: junk aggregates that three of five claim expire at no cost, and the minority never grows into a supermajority", () => {
+    epochOne();
+    const all = wallets.slice(5, 10);
+    towers(all);
+    const [colluders, honest] = [all.slice(0, 2), all.slice(2)];
+    expect(supermajority()).toBe(4n);
+    // Six rounds: the colluding requester posts a junk aggregate over real partials; the three
+    // honest watchtowers claim it; the two colluders stay silent, so no claim reaches 4.
+    for (let round = 1; round <= 6; round++) {
+      const message = request(`junk round ${round}`);
+      for (const index of [1, 2, 3]) sign(message, index);
+      const junk = junkSignature(`junk round ${round}`);
+      expect(call("submit-aggregate-signature", [Cl.buffer(message), Cl.buffer(junk)], requester).result).toBeOk(expect.anything());
+      for (const tower of honest) expect(call("report-invalid-aggregate", [Cl.buffer(message)], tower).result).toBeOk(Cl.bool(false));
+      passBurn(CLAIM_WINDOW + 1);
+      const expired = call("expire-aggregate-claim", [Cl.buffer(message), Cl.buffer(junk)], colluders[0]);
+      expect(expired.result).toBeOk(Cl.uint(0));
+      expect(printed(expired.events, "claim-expired")).toMatchObject({ backing: 3n, "active-watchtowers": 5n, contested: true, forfeited: 0n });
+    }
+    for (const tower of honest) {
+      expect(watchtower(tower)).toMatchObject({ bond: BOND, "accuracy-score": 100n, "is-active": true, "open-claims": 0n });
+    }
+    // A third colluder joins: six active, supermajority 4. Three cannot slash a valid partial.
+    const third = wallets[10];
+    towers([third]);
+    expect(supermajority()).toBe(4n);
+    const message = request("the colluders' target");
+    sign(message, 1);
+    const before = standing(committee[0]);
+    for (const tower of [...colluders, third]) {
+      expect(call("report-invalid-signature", [Cl.buffer(message), Cl.principal(committee[0])], tower).result).toBeOk(Cl.bool(false));
+    }
+    expect(standing(committee[0])).toEqual(before);
+    expect(claimOf(message, committee[0])).toMatchObject({ confirmed: false });
+  });
+
   it("the supermajority of the active watchtowers does confirm a real invalid partial", () => {
     epochOne();
     const all = [wallets[5], wallets[6], wallets[7], wallets[8], wallets[9]];
@@ -328,7 +399,7 @@ describe("attack 3: colluding watchtowers", () => {
 });
 
 describe("reports and claims after a watchtower leaves", () => {
-  it("liars who report and leave do not lower the quorum of the interval: it never falls below the supermajority of its first report", () => {
+  it("liars who report and leave take their reports with them, and the interval's quorum never falls below the supermajority of its first report", () => {
     epochOne();
     const all = wallets.slice(5, 12); // seven active watchtowers: supermajority 5
     towers(all);
@@ -340,14 +411,19 @@ describe("reports and claims after a watchtower leaves", () => {
     for (const liar of liars) expect(report(liar, 0).result).toBeOk(expect.anything());
     for (const liar of liars) expect(call("leave-watchtower", [], liar).result).toBeOk(expect.anything());
     expect(supermajority()).toBe(3n); // four active now
-    // Without the interval's quorum of 5, this fourth report would apply the liars' 0.
-    const fourth = report(honest[0], 100);
-    expect(printed(fourth.events, "watchtower-report")).toMatchObject({ reports: 4n, quorum: 5n, agreed: false });
+    // The liars' reports left with them: one report counts, against the interval's quorum of 5.
+    const first = report(honest[0], 100);
+    expect(printed(first.events, "watchtower-report")).toMatchObject({ reports: 1n, quorum: 5n, agreed: false });
+    expect(decode(read("get-interval-reports", [Cl.principal(target), Cl.uint(currentInterval())]))).toMatchObject({
+      reporters: [honest[0]],
+      uptimes: [100n],
+    });
+    for (const tower of honest.slice(1, 3)) expect(report(tower, 100).result).toBeOk(expect.anything());
+    // Three honest reports: a supermajority of the four active, but not the interval's 5.
     expect(standing(target)).toEqual(before);
-    const fifth = report(honest[1], 100);
-    expect(printed(fifth.events, "watchtower-report")).toMatchObject({ reports: 5n, quorum: 5n, agreed: true });
-    // All five agreed on speed 1 (applied); on uptime the supermajority says 100, not 0.
-    expect(standing(target)).toEqual({ ...before, metrics: { ...before.metrics, "signing-speed": 1n } });
+    const last = report(honest[3], 100);
+    expect(printed(last.events, "watchtower-report")).toMatchObject({ reports: 4n, quorum: 5n, agreed: false });
+    expect(standing(target)).toEqual(before);
   });
 
   it("a watchtower whose whole bond was forfeited (false-claim-bps 100%) can still close its record and register again", () => {
@@ -508,18 +584,25 @@ describe("attack 6: watchtower slots squatted", () => {
     expect((decode(read("get-network-state")) as any)["active-watchtowers"]).toBe(32n);
     expect(supermajority()).toBe(22n); // ceil(2/3 of 32)
 
-    // Twenty-one squatters (one short of the supermajority) claim a valid partial: it stands,
-    // and when the claim expires each loses 10% of its bond.
+    // Twenty-one squatters (one short of the supermajority) claim a valid partial: it stands.
     const message = request("squatters claim");
     sign(message, 1);
     const member = committee[0];
     for (const squatter of squatters.slice(1, 22)) {
       expect(call("report-invalid-signature", [Cl.buffer(message), Cl.principal(member)], squatter).result).toBeOk(Cl.bool(false));
     }
-    passBurn(CLAIM_WINDOW + 1);
-    expect(call("expire-claim", [Cl.buffer(message), Cl.principal(member)], honest).result).toBeOk(Cl.uint(21n * (BOND / 10n)));
-    for (const squatter of squatters.slice(1, 22)) expect(watchtower(squatter)!.bond).toBe(BOND - BOND / 10n);
     expect(signerInfo(member)!.stake).toBe(STAKE);
+    // Fifteen of them (under half of the 32 active) claim another valid partial: when that
+    // claim expires each loses 10% of its bond.
+    const second = request("squatters claim again");
+    sign(second, 2);
+    for (const squatter of squatters.slice(1, 16)) {
+      expect(call("report-invalid-signature", [Cl.buffer(second), Cl.principal(committee[1])], squatter).result).toBeOk(Cl.bool(false));
+    }
+    passBurn(CLAIM_WINDOW + 1);
+    expect(call("expire-claim", [Cl.buffer(second), Cl.principal(committee[1])], honest).result).toBeOk(Cl.uint(15n * (BOND / 10n)));
+    for (const squatter of squatters.slice(1, 16)) expect(watchtower(squatter)!.bond).toBe(BOND - BOND / 10n);
+    expect([member, committee[1]].map((who) => signerInfo(who)!.stake)).toEqual([STAKE, STAKE]);
   });
 });
 
@@ -593,12 +676,22 @@ describe("a rotation never hands over the key", () => {
     expect(rotated.left).toHaveLength(2);
     expect((rotated.committee as string[]).filter((m) => committee.includes(m))).toHaveLength(3);
 
-    // Epoch 2 never activates (the whales do not deal); the next rotation is again measured
-    // against the serving epoch 1 and again keeps t of its members.
+    // The old committee reshares and the three members who stay activate epoch 2 (the whales
+    // need not take part). The next rotation again changes at most n - t seats: the whales'
+    // stake takes the committee over only one rotation at a time, never the key at once.
+    const epoch2 = rotated.committee as string[];
+    for (const member of committee) {
+      expect(call("post-dkg-message", [Cl.uint(2), Cl.uint(1), Cl.buffer(Uint8Array.of(1))], member).result).toBeOk(Cl.bool(true));
+    }
+    const vote = [Cl.uint(2), Cl.buffer(keys.groupKey), Cl.list(keys.shareKeys.map((k) => Cl.buffer(k)))];
+    epoch2.filter((m) => committee.includes(m)).forEach((member, i) =>
+      expect(call("submit-epoch-key", vote, member).result).toBeOk(Cl.bool(i === 2)),
+    );
     passBurn(Number(DEFAULTS.rotationPeriod));
     const second = printed(rotate(whales[0]).events, "committee-rotated");
-    expect(second.previous).toBe(1n);
-    expect((second.committee as string[]).filter((m) => committee.includes(m))).toHaveLength(3);
+    expect(second.previous).toBe(2n);
+    expect(second["churn-limit"]).toBe(2n);
+    expect((second.committee as string[]).filter((m) => epoch2.includes(m))).toHaveLength(3);
   });
 
   it("lifts the limit only when fewer than t serving members are still eligible", () => {
@@ -613,6 +706,7 @@ describe("a rotation never hands over the key", () => {
       const message = request(`silent ${round++}`);
       [4, 5].forEach((i) => sign(message, i));
       simnet.mineEmptyStacksBlocks(SIGNING_TIMEOUT + 1);
+      if (round > 1) mineToNextInterval(); // one liveness penalty per member per report interval
       for (const member of committee.slice(0, 3)) {
         expect(call("penalize-missed-signature", [Cl.buffer(message), Cl.principal(member)], wallets[9]).result).toBeOk(expect.anything());
       }

@@ -490,6 +490,8 @@ describe("expire-claim", () => {
     sign(message, 1);
     claim(towerA, message, 1);
     claim(towerB, message, 1);
+    // a fifth watchtower: the two claimants are a minority of the active ones
+    expect(call("register-watchtower", [], wallets[12]).result).toBeOk(Cl.bool(true));
     const books = expectBalancedBooks();
     nextCallAtBurn(getPartial(message, 1)["claim-until"] + 1n);
     const { result, events } = expire(message, 1);
@@ -499,6 +501,9 @@ describe("expire-claim", () => {
       "message-hash": hex(message),
       signer: committee[0],
       claimants: [towerA, towerB],
+      backing: 2n,
+      "active-watchtowers": 5n,
+      contested: false,
       forfeited: 2n * FORFEIT,
     });
     expect(prints(events).filter((e) => e.topic === "watchtower-accuracy")).toEqual(
@@ -526,6 +531,35 @@ describe("expire-claim", () => {
     expect(treasury()).toBe(books.treasury + 2n * FORFEIT);
     // The window is over: the pair cannot be claimed again.
     expect(claim(towerC, message, 1).result).toBeErr(Cl.uint(145));
+  });
+
+  it("charges nobody for a claim that half of the active watchtowers still back: a minority blocked it, nobody made it falsely", () => {
+    setup(); // four active watchtowers: supermajority 3
+    const message = request("blocked claim");
+    sign(message, 1);
+    claim(towerA, message, 1);
+    claim(towerB, message, 1);
+    const books = expectBalancedBooks();
+    nextCallAtBurn(getPartial(message, 1)["claim-until"] + 1n);
+    const { result, events } = expire(message, 1);
+    expect(result).toBeOk(Cl.uint(0));
+    expect(printed(events, "claim-expired")).toEqual({
+      topic: "claim-expired",
+      "message-hash": hex(message),
+      signer: committee[0],
+      claimants: [towerA, towerB],
+      backing: 2n,
+      "active-watchtowers": 4n,
+      contested: true,
+      forfeited: 0n,
+    });
+    expect(prints(events).filter((e) => e.topic === "watchtower-accuracy")).toEqual([]);
+    for (const tower of [towerA, towerB]) {
+      expect(watchtower(tower)).toMatchObject({ "accuracy-score": 100n, bond: BOND, "is-active": true, "open-claims": 0n });
+    }
+    expect(getClaim(message, 1)).toBeNull();
+    expect(signerInfo(committee[0])!.stake).toBe(STAKE);
+    expect(expectBalancedBooks()).toEqual(books);
   });
 
   it("deactivates a watchtower whose bond falls below half of watchtower-bond, even at accuracy-score 50", () => {

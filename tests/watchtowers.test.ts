@@ -342,12 +342,14 @@ describe("submit-watchtower-report", () => {
     expect(printed(events, "watchtower-report")).toMatchObject({ interval: interval + 1n, uptime: 50n, reports: 1n, agreed: false });
     expect(signerInfo(signer)!["performance-metrics"].uptime).toBe(100n);
     expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval + 1n)]))).toEqual({
+      reporters: [towers[0]],
       quorum: 3n,
       uptimes: [50n],
       speeds: [2n],
       accuracies: [100n],
     });
     expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval)]))).toEqual({
+      reporters: [towers[0]],
       quorum: 3n,
       uptimes: [90n],
       speeds: [2n],
@@ -382,6 +384,7 @@ describe("submit-watchtower-report", () => {
     expect(result).toBeOk(Cl.uint(8800));
     expect(signerInfo(signer)!["performance-metrics"]).toMatchObject({ uptime: 95n, "signing-speed": 2n, accuracy: 100n });
     expect(decode(read("get-interval-reports", [Cl.principal(signer), Cl.uint(interval)]))).toEqual({
+      reporters: [towers[0], towers[1], towers[2]],
       quorum: 3n,
       uptimes: [0n, 90n, 95n],
       speeds: [2n, 3n, 100_000n],

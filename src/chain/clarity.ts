@@ -97,6 +97,7 @@ export const ERROR_NAMES: Record<number, string> = {
   151: "ERR-FEE-SETTLED",
   152: "ERR-NOT-PAUSED",
   153: "ERR-INVALID-COMMITTEE",
+  154: "ERR-PROPOSAL-EXPIRED",
 };
 
 /** A contract call that returned (err uN). */

@@ -21,7 +21,7 @@ export const ERR = {
   VOTING_CLOSED: 137, VOTING_OPEN: 138, ALREADY_VOTED: 139, PROPOSAL_REJECTED: 140,
   ALREADY_EXECUTED: 141, UNKNOWN_PARAMETER: 142, SIGNER_LIMIT: 143, WATCHTOWER_LIMIT: 144,
   CLAIM_EXPIRED: 145, UNKNOWN_CLAIM: 146, EPOCH_CLOSED: 147, INSUFFICIENT_FUNDS: 148,
-  FEE_EARNED: 149, NOT_FINALIZED: 150, FEE_SETTLED: 151, NOT_PAUSED: 152, INVALID_COMMITTEE: 153,
+  FEE_EARNED: 149, NOT_FINALIZED: 150, FEE_SETTLED: 151, NOT_PAUSED: 152, INVALID_COMMITTEE: 153, PROPOSAL_EXPIRED: 154,
 } as const;
 
 const BPS = 10000n;
@@ -86,11 +86,12 @@ export interface Tower {
 }
 export interface Claim { claimants: string[]; "opened-at": bigint; confirmed: boolean; attempt: bigint }
 export interface AggregateClaim { claimants: string[]; "opened-at": bigint }
-export interface IntervalReports { uptimes: bigint[]; speeds: bigint[]; accuracies: bigint[]; quorum: bigint }
+export interface IntervalReports { reporters: string[]; uptimes: bigint[]; speeds: bigint[]; accuracies: bigint[]; quorum: bigint }
+export interface Report { uptime: bigint; speed: bigint; accuracy: bigint }
 export interface Proposal {
   proposer: string; kind: "parameter" | "treasury" | "guardian"; parameter: string; value: bigint;
   recipient: string | null; "votes-for": bigint; "votes-against": bigint; "created-at": bigint;
-  "ends-at": bigint; executed: boolean;
+  "ends-at": bigint; "expires-at": bigint; "total-stake": bigint; executed: boolean;
 }
 
 export const PARAM_BOUNDS: Record<string, [bigint, bigint]> = {
@@ -180,11 +181,12 @@ export class Model {
   // watchtowers and claims
   towers = new Map<string, Tower>();
   activeTowers = 0n;
-  reports = new Set<string>();
+  reports = new Map<string, Report>();
   intervalReports = new Map<string, IntervalReports>();
   aggregateClaims = new Map<string, AggregateClaim>();
   claims = new Map<string, Claim>();
   liveness = new Map<string, bigint>();
+  livenessIntervals = new Map<string, bigint>();
   // governance
   proposals = new Map<bigint, Proposal>();
   proposalVotes = new Map<string, { support: boolean; weight: bigint }>();
@@ -347,6 +349,12 @@ export class Model {
     return forfeit;
   }
   private forfeitBonds(claimants: string[]): bigint {
+    // a claim at least half of the active watchtowers still back was blocked, not false
+    const backing = BigInt(claimants.filter((who) => this.towerActive(who)).length);
+    if (backing > 0n && backing * 2n >= this.activeTowers) {
+      claimants.forEach((who) => this.closeClaim(who));
+      return 0n;
+    }
     let forfeited = 0n;
     for (const who of claimants) forfeited += this.penalizeClaimant(who);
     this.totals.bonds -= forfeited;
@@ -503,16 +511,20 @@ export class Model {
     const info = this.signers.get(signer)!;
     const interval = this.currentInterval();
     const key = key2(signer, interval);
-    const prior = this.intervalReports.get(key) ?? { uptimes: [], speeds: [], accuracies: [], quorum: this.supermajority() };
-    if (BigInt(prior.uptimes.length) >= MAX_WATCHTOWERS) return err(ERR.WATCHTOWER_LIMIT);
+    const prior = this.intervalReports.get(key) ??
+      { reporters: [], uptimes: [], speeds: [], accuracies: [], quorum: this.supermajority() };
     const reportKey = `${this.sender}|${signer}|${interval}`;
     if (this.reports.has(reportKey)) return err(ERR.ALREADY_REPORTED);
+    this.reports.set(reportKey, { uptime, speed, accuracy });
+    // only the reports of watchtowers still active count (a report leaves with its watchtower)
+    const reporters = [...prior.reporters.filter((who) => this.towerActive(who)), this.sender];
+    const counted = reporters.map((who) => this.reports.get(`${who}|${signer}|${interval}`)!);
+    const sorted = (values: bigint[]) => values.reduce((acc: bigint[], v) => insertSorted(acc, v), []);
     const next = {
-      uptimes: insertSorted(prior.uptimes, uptime), speeds: insertSorted(prior.speeds, speed),
-      accuracies: insertSorted(prior.accuracies, accuracy), quorum: max(prior.quorum, this.supermajority()),
+      reporters, uptimes: sorted(counted.map((r) => r.uptime)), speeds: sorted(counted.map((r) => r.speed)),
+      accuracies: sorted(counted.map((r) => r.accuracy)), quorum: max(prior.quorum, this.supermajority()),
     };
     const agreed = BigInt(next.uptimes.length) >= next.quorum;
-    this.reports.add(reportKey);
     this.intervalReports.set(key, next);
     tower["last-report"] = this.env.burn;
     tower["reports-submitted"] += 1n;
@@ -543,7 +555,10 @@ export class Model {
     const active = this.checkActive();
     if (active) return err(active);
     const latest = this.epochs.get(this.latestEpoch);
-    if (latest && !(latest.status === "cancelled" || this.burnNow() >= this.lastRotation + this.param("rotation-period"))) return err(ERR.ROTATION_NOT_DUE);
+    if (latest && !(latest.status === "cancelled" ||
+        (latest.status !== "pending" && this.burnNow() >= this.lastRotation + this.param("rotation-period")))) {
+      return err(ERR.ROTATION_NOT_DUE);
+    }
     if (BigInt(this.eligibleCount()) < this.param("required-signers")) return err(ERR.INSUFFICIENT_SIGNERS);
     // Exactly one committee passes (any seat order): the proposal, as a set, each member once.
     const expected = new Set(this.proposal());
@@ -652,8 +667,15 @@ export class Model {
     if (hashLength !== 32) return err(ERR.INVALID_PARAMS);
     if (fee < this.param("min-fee")) return err(ERR.FEE_TOO_LOW);
     if (epoch === 0n) return err(ERR.NO_ACTIVE_KEY);
-    if (prior && !(prior.refunded && this.burnNow() > prior["contest-until"])) return err(ERR.REQUEST_EXISTS);
+    // expired under t partials and never refunded: its fee goes to its requester's rewards
+    const lapsed = !!prior && !prior.refunded && prior["aggregate-signature"] === null &&
+      this.stacksNow() > prior.deadline && prior["partial-count"] < this.epochs.get(prior.epoch)!.threshold;
+    if (prior && !((prior.refunded || lapsed) && this.burnNow() > prior["contest-until"])) return err(ERR.REQUEST_EXISTS);
     if (this.env.balance(this.sender) < fee) return err(ERR.INSUFFICIENT_FUNDS);
+    if (prior && lapsed) {
+      this.totals.pendingFees -= prior.fee;
+      this.creditReward(prior.requester, prior.fee);
+    }
     this.requests.set(hash, {
       requester: this.sender, fee, epoch, "created-at": this.stacksNow(), deadline, "partial-count": 0n, signers: [],
       "aggregate-signature": null, aggregator: null, "finalized-at": 0n, "settle-at": 0n, "closed-early": false,
@@ -712,7 +734,7 @@ export class Model {
     const request = this.requests.get(hash);
     if (!request) return err(ERR.UNKNOWN_REQUEST);
     const epoch = this.epochs.get(request.epoch)!;
-    const settleAt = this.burnNow() + this.param("claim-window");
+    const settleAt = max(this.burnNow() + this.param("claim-window"), request["contest-until"]);
     if (request["aggregate-signature"] !== null || request.refunded) return err(ERR.ALREADY_FINALIZED);
     if (request["partial-count"] < epoch.threshold) return err(ERR.THRESHOLD_NOT_MET);
     const sigHex = `0x${Buffer.from(signature).toString("hex")}`;
@@ -935,7 +957,11 @@ export class Model {
     if (old && !(old.attempt < request.attempt)) return err(ERR.NOT_PENALIZABLE);
     const penalized = this.liveness.get(key);
     if (penalized !== undefined && !(penalized < request.attempt)) return err(ERR.ALREADY_REPORTED);
+    // at most one liveness penalty per member per report interval
+    const last = this.livenessIntervals.get(signer);
+    if (last !== undefined && !(last < this.currentInterval())) return err(ERR.ALREADY_REPORTED);
     this.liveness.set(key, request.attempt);
+    this.livenessIntervals.set(signer, this.currentInterval());
     const m = info["performance-metrics"];
     m.uptime -= min(MISSED_UPTIME_PENALTY, m.uptime);
     const amount = this.slash(signer, info, this.param("slash-liveness-bps"));
@@ -958,7 +984,8 @@ export class Model {
     const id = this.proposalCount + 1n;
     this.proposals.set(id, {
       proposer: this.sender, kind, parameter, value, recipient, "votes-for": 0n, "votes-against": 0n,
-      "created-at": this.env.burn, "ends-at": this.env.burn + this.param("voting-period"), executed: false,
+      "created-at": this.env.burn, "ends-at": this.env.burn + this.param("voting-period"),
+      "expires-at": this.env.burn + 2n * this.param("voting-period"), "total-stake": this.totals.stake, executed: false,
     });
     this.proposalCount = id;
     return ok(id);
@@ -1003,7 +1030,9 @@ export class Model {
     const turnout = proposal["votes-for"] + proposal["votes-against"];
     if (proposal.executed) return err(ERR.ALREADY_EXECUTED);
     if (!(this.env.burn >= proposal["ends-at"])) return err(ERR.VOTING_OPEN);
-    if (!(proposal["votes-for"] > proposal["votes-against"] && turnout * BPS >= this.totals.stake * this.param("quorum-bps"))) return err(ERR.PROPOSAL_REJECTED);
+    if (!(this.env.burn < proposal["expires-at"])) return err(ERR.PROPOSAL_EXPIRED);
+    const base = max(proposal["total-stake"], this.totals.stake);
+    if (!(proposal["votes-for"] > proposal["votes-against"] && turnout * BPS >= base * this.param("quorum-bps"))) return err(ERR.PROPOSAL_REJECTED);
     if (proposal.kind === "parameter") {
       if (!this.validConfig(proposal.parameter, proposal.value)) return err(ERR.INVALID_PARAMS);
       this.params.set(proposal.parameter, proposal.value);
