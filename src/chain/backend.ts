@@ -53,6 +53,11 @@ export interface ChainBackend {
   /** The contract's print events in blocks >= fromBlock, oldest first. */
   events(fromBlock: number): Promise<ContractEvent[]>;
   blockHeight(): Promise<number>;
+  /**
+   * The last block whose events events() can return, when its event source can lag the tip
+   * (an API indexer behind the node); absent: blockHeight().
+   */
+  indexedHeight?(): Promise<number>;
   burnBlockHeight(): Promise<number>;
   /** STX balance in micro-STX. */
   balance(address: string): Promise<bigint>;

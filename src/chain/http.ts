@@ -7,12 +7,17 @@
 // consecutive nonces to concurrent calls; building, signing and broadcasting run one at a
 // time per account (so the node sees nonces in order), waiting for results runs in
 // parallel. A BadNonce/ConflictingNonceInMempool rejection resyncs from the node and retries.
+//
+// A broadcast is never signed twice: when the node may already hold the transaction (a
+// retried post, no answer, a nonce rejection), its txid is looked up, and a transaction the
+// node knows counts as sent.
 import { createClient, type OperationResponse, type Transaction } from "@stacks/blockchain-api-client";
 import { STACKS_DEVNET, STACKS_MAINNET, STACKS_TESTNET, type StacksNetwork } from "@stacks/network";
 import {
   ClarityVersion,
   PostConditionMode,
   cvToHex,
+  deserializeTransaction,
   estimateTransactionByteLength,
   fetchFeeEstimateTransaction,
   fetchFeeEstimateTransfer,
@@ -108,6 +113,25 @@ export function retryingFetch(options: RetryOptions = {}): typeof fetch {
 // ---------------------------------------------------------------------------------------
 
 const NONCE_REASONS = new Set(["BadNonce", "ConflictingNonceInMempool"]);
+
+/**
+ * Rejections a node can give to a transaction it already holds or has mined: a nonce
+ * rejection, or an "already in mempool" style reason (stacks-core itself answers a repeat
+ * post with 200 and the txid, other nodes and proxies may not).
+ */
+function mayBeKnown(error: unknown): boolean {
+  if (!(error instanceof BroadcastRejectedError)) return false;
+  return NONCE_REASONS.has(error.reason) || /already/i.test(error.reason);
+}
+
+/** The 0x txid of a signed transaction, or null for bytes that are not one. */
+function txidOf(tx: StacksTransactionWire | string): string | null {
+  try {
+    return `0x${(typeof tx === "string" ? deserializeTransaction(tx) : tx).txid()}`;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Consecutive nonces for concurrent transactions from one account. `use` runs its callback
@@ -261,6 +285,19 @@ export class HttpBackend implements ChainBackend {
     return (await this.info()).burn_block_height;
   }
 
+  /**
+   * The last block the API has indexed (its status' chain_tip): events() and transaction()
+   * see nothing newer. The indexer can be a block or more behind the node's tip (/v2/info).
+   */
+  async indexedHeight(): Promise<number> {
+    const { data, response } = await this.api.GET("/extended");
+    // A bare node without the extended API: nothing lags it.
+    if (response.status === 404) return this.blockHeight();
+    if (!data) throw new NodeError(`API status: HTTP ${response.status}`, response.status);
+    if (!data.chain_tip) throw new NodeError("API status: no block indexed yet");
+    return data.chain_tip.block_height;
+  }
+
   async balance(address: string): Promise<bigint> {
     const account = await this.json<{ balance: string; nonce: number }>(`/v2/accounts/${address}?proof=0`);
     return BigInt(account.balance);
@@ -326,10 +363,44 @@ export class HttpBackend implements ChainBackend {
     return fee > max ? max : fee;
   }
 
-  /** Broadcasts a signed transaction; returns its 0x txid or throws BroadcastRejectedError. */
+  /**
+   * Broadcasts a signed transaction; returns its 0x txid or throws BroadcastRejectedError.
+   * When the node may already hold it (the post was retried after a timeout, a reset or a
+   * 5xx, none of its attempts got an answer, or it was refused for its nonce or as already
+   * known), the txid is looked up: a transaction the node knows was sent, and the caller
+   * must not sign the call again with the next nonce.
+   */
   async broadcast(tx: StacksTransactionWire | string, fn: string | null = null): Promise<string> {
     const hex = typeof tx === "string" ? tx : tx.serialize();
-    const response = await this.fetch(`${this.nodeUrl}/v2/transactions`, {
+    let retried = false;
+    try {
+      return await this.postTransaction(hex, fn, () => (retried = true));
+    } catch (error) {
+      const noAnswer = !(error instanceof BroadcastRejectedError);
+      if (!retried && !noAnswer && !mayBeKnown(error)) throw error;
+      const txid = txidOf(tx);
+      if (!txid) throw error;
+      if (await this.isKnown(txid)) return txid;
+      // A retried post whose first attempt may have landed, and the API does not list it
+      // (yet): a nonce rejection now would make the allocator sign the call a second time.
+      if (retried && mayBeKnown(error)) {
+        throw new NodeError(`${fn ? `${fn}: ` : ""}broadcast of ${txid} was retried and then refused (${(error as BroadcastRejectedError).reason}); the first attempt may have been accepted, so it is not sent again`);
+      }
+      throw error;
+    }
+  }
+
+  /** One POST /v2/transactions (retried on transient failures; `onRetry` is told). */
+  private async postTransaction(hex: string, fn: string | null, onRetry: () => void): Promise<string> {
+    const retry = this.options.retry;
+    const fetch = retryingFetch({
+      ...retry,
+      onRetry: (info) => {
+        onRetry();
+        retry?.onRetry?.(info);
+      },
+    });
+    const response = await fetch(`${this.nodeUrl}/v2/transactions`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ tx: hex }),
@@ -347,6 +418,15 @@ export class HttpBackend implements ChainBackend {
       throw new NodeError(`broadcast: HTTP ${response.status} ${text.slice(0, 300)}`, response.status);
     }
     throw new BroadcastRejectedError(body.reason ?? body.error ?? `HTTP ${response.status}`, body.reason_data ?? null, body.txid ? `0x${body.txid.replace(/^0x/, "")}` : null, fn);
+  }
+
+  /** Whether the API knows the transaction (pending, mined or replaced); false if it cannot tell. */
+  private async isKnown(txid: string): Promise<boolean> {
+    try {
+      return (await this.transaction(txid)) !== null;
+    } catch {
+      return false;
+    }
   }
 
   /** Builds, signs and broadcasts a contract call with the next nonce; does not wait. */
@@ -445,10 +525,13 @@ export class HttpBackend implements ChainBackend {
    * The contract's print events in blocks >= fromBlock, oldest first. The API lists a
    * contract's events newest first without their block, so pages are read until an event
    * older than fromBlock, and each transaction's block is looked up once (and cached).
+   * An event indexed between two page reads shifts the offsets by one: the next page then
+   * starts with events already read, which are dropped by (txid, event index).
    */
   async events(fromBlock: number): Promise<ContractEvent[]> {
     const limit = 50;
     const out: ContractEvent[] = [];
+    const seen = new Set<string>();
     for (let offset = 0; ; offset += limit) {
       const { data, response } = await this.api.GET("/extended/v1/contract/{contract_id}/events", {
         params: { path: { contract_id: this.contractId }, query: { limit, offset } },
@@ -461,6 +544,9 @@ export class HttpBackend implements ChainBackend {
       let older = false;
       for (const e of page.results) {
         if (e.event_type !== "smart_contract_log" || e.contract_log.topic !== "print") continue;
+        const key = `${e.tx_id}:${e.event_index}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
         const where = await this.blockOf(e.tx_id);
         if (where.blockHeight < fromBlock) {
           older = true;

@@ -26,6 +26,16 @@ export interface Follower {
   readonly done: Promise<void>;
 }
 
+/**
+ * The last block whose events can be read: the chain tip, or less when the event source
+ * lags it (the HTTP backend reads events from an API indexer that can be behind the node).
+ * Handling a block the source has not indexed yet would skip its events for good.
+ */
+async function readableTip(backend: ChainBackend): Promise<number> {
+  const [tip, indexed] = await Promise.all([backend.blockHeight(), backend.indexedHeight?.() ?? Number.POSITIVE_INFINITY]);
+  return Math.min(tip, indexed);
+}
+
 /** Starts following; the first step runs at once. */
 export function follow(options: FollowOptions): Follower {
   let next = options.fromBlock;
@@ -47,7 +57,7 @@ export function follow(options: FollowOptions): Follower {
   const done = (async () => {
     while (!stopped) {
       try {
-        const tip = await options.backend.blockHeight();
+        const tip = await readableTip(options.backend);
         if (tip >= next) {
           const events = await options.backend.events(next);
           await options.onBlocks(
