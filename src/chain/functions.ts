@@ -95,7 +95,7 @@ export type Watchtower = Decoded<typeof WatchtowerDecoder>;
 export const WatchtowerReportDecoder = tupleResult({ uptime: u, signingSpeed: u, accuracy: u });
 export type WatchtowerReport = Decoded<typeof WatchtowerReportDecoder>;
 
-export const IntervalReportsDecoder = tupleResult({ uptimes: listResult(u, 32), speeds: listResult(u, 32), accuracies: listResult(u, 32), quorum: u });
+export const IntervalReportsDecoder = tupleResult({ reporters: listResult(p, 32), uptimes: listResult(u, 32), speeds: listResult(u, 32), accuracies: listResult(u, 32), quorum: u });
 export type IntervalReports = Decoded<typeof IntervalReportsDecoder>;
 
 export const ClaimDecoder = tupleResult({ claimants: committee, openedAt: u, confirmed: b, attempt: u });
@@ -115,7 +115,7 @@ export type RankingEntry = Decoded<typeof RankingEntryDecoder>;
 // Governance records.
 export const ProposalDecoder = tupleResult({
   proposer: p, kind: asciiResult(9), parameter: asciiResult(32), value: u, recipient: optionalResult(p),
-  votesFor: u, votesAgainst: u, createdAt: u, endsAt: u, executed: b,
+  votesFor: u, votesAgainst: u, createdAt: u, endsAt: u, expiresAt: u, totalStake: u, executed: b,
 });
 export type Proposal = Decoded<typeof ProposalDecoder>;
 
@@ -145,6 +145,8 @@ function ro<const A extends readonly Arg<any>[], R>(args: A, result: Decoder<R>,
   return { access: "read_only", args, result, help };
 }
 
+// Hashes, keys and signatures have one length, for reads too: a read with a shorter one
+// matches nothing, and its `none` would hide the typo.
 const h32 = (name: string) => arg(name, buff(32, true));
 const g1 = (name: string) => arg(name, buff(48, true));
 const g2 = (name: string) => arg(name, buff(96, true));
@@ -166,7 +168,7 @@ export const FUNCTIONS = {
   "claim-rewards": pub([], u, "withdraw earned fees and rewards"),
   "get-signer-info": ro([who("signer")], optionalResult(SignerInfoDecoder), "a signer's record"),
   "get-reputation": ro([who("signer")], u, "a signer's reputation score (0..10000)"),
-  "get-signer-by-key": ro([arg("public-key", buff(48))], optionalResult(p), "the signer registered with a key"),
+  "get-signer-by-key": ro([g1("public-key")], optionalResult(p), "the signer registered with a key"),
   "get-signers": ro([], listResult(p, 128), "every registered signer"),
   "get-rewards": ro([who("who")], u, "unclaimed rewards"),
   "get-treasury": ro([], u, "the treasury balance"),
@@ -181,15 +183,15 @@ export const FUNCTIONS = {
   "get-ranking": ro([], listResult(RankingEntryDecoder, 128), "every signer's rotation inputs"),
   "get-seat-stake": ro([n("epoch"), who("signer")], optionalResult(u), "the stake that ranked a member, bonded while its epoch serves"),
   "get-member-index": ro([n("epoch"), who("signer")], optionalResult(u), "a member's 1-based share index"),
-  "get-epoch-key-votes": ro([n("epoch"), arg("result", buff(32))], u, "votes for one DKG result"),
+  "get-epoch-key-votes": ro([n("epoch"), h32("result")], u, "votes for one DKG result"),
   // --- signing
   "request-signature": pub([h32("message-hash"), n("fee")], u, "pay for a threshold signature (returns the deadline)"),
   "submit-partial-signature": pub([h32("message-hash"), g2("signature")], u, "a committee member's partial (returns the partial count)"),
   "submit-aggregate-signature": pub([h32("message-hash"), g2("signature")], u, "the combined signature (returns fees paid)"),
   "reclaim-fee": pub([h32("message-hash")], u, "refund of an expired request"),
   "settle-fee": pub([h32("message-hash")], u, "pay a finalized request's fee once its claim window has passed"),
-  "get-request": ro([arg("message-hash", buff(32))], optionalResult(RequestDecoder), "a signing request"),
-  "get-partial-signature": ro([arg("message-hash", buff(32)), who("signer")], optionalResult(PartialSignatureDecoder), "a stored partial"),
+  "get-request": ro([h32("message-hash")], optionalResult(RequestDecoder), "a signing request"),
+  "get-partial-signature": ro([h32("message-hash"), who("signer")], optionalResult(PartialSignatureDecoder), "a stored partial"),
   // --- watchtowers and slashing
   "register-watchtower": pub([], b, "lock the watchtower bond"),
   "leave-watchtower": pub([], u, "stop reporting (returns the release height)"),
@@ -205,9 +207,9 @@ export const FUNCTIONS = {
   "get-interval-reports": ro([who("signer"), n("interval")], optionalResult(IntervalReportsDecoder), "an interval's sorted reports"),
   "get-current-interval": ro([], u, "the current report interval"),
   "get-watchtower-supermajority": ro([], u, "active watchtowers needed to confirm a claim"),
-  "get-claim": ro([arg("message-hash", buff(32)), who("signer")], optionalResult(ClaimDecoder), "a claim against a partial"),
-  "get-aggregate-claim": ro([arg("message-hash", buff(32)), arg("aggregate", buff(96))], optionalResult(AggregateClaimDecoder), "a claim against an aggregate"),
-  "get-liveness-penalty": ro([arg("message-hash", buff(32)), who("signer")], optionalResult(u), "when a missed signature was penalized"),
+  "get-claim": ro([h32("message-hash"), who("signer")], optionalResult(ClaimDecoder), "a claim against a partial"),
+  "get-aggregate-claim": ro([h32("message-hash"), g2("aggregate")], optionalResult(AggregateClaimDecoder), "a claim against an aggregate"),
+  "get-liveness-penalty": ro([h32("message-hash"), who("signer")], optionalResult(u), "when a missed signature was penalized"),
   // --- governance
   "propose-parameter-change": pub([arg("parameter", ascii(32)), n("value")], u, "propose a parameter value (returns the proposal id)"),
   "propose-treasury-spend": pub([n("amount"), who("recipient")], u, "propose paying from the treasury (returns the proposal id)"),

@@ -1,7 +1,8 @@
 // What the deploy script and the `dts` CLI share: network, node, key and fee options, output
 // in human and --json form, and one error path that names contract errors and never prints
 // a secret (keys are read from the environment or files and only ever held in memory).
-import { Command, InvalidArgumentError, Option } from "commander";
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { privateKeyToAddress } from "@stacks/transactions";
 import { ContractCallError, toJson } from "../chain/clarity.js";
 import { ArgumentError, BroadcastRejectedError, NodeError, TransactionFailedError, TxTimeoutError } from "../chain/errors.js";
@@ -153,7 +154,54 @@ export function describeError(error: unknown): { message: string; json: Record<s
   return { message, json: { ok: false, error: "error", message } };
 }
 
-/** Runs a CLI action: errors go to stderr (and as JSON to stdout with --json), exit code 1. */
+/** The project's version, for --version: package.json's, so that a release cannot forget it. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
+
+/** Makes commander throw its errors instead of exiting 1, on a command and every subcommand. */
+function throwCommanderErrors(command: Command): void {
+  command.exitOverride();
+  command.commands.forEach(throwCommanderErrors);
+}
+
+/**
+ * Whether the command line asks for JSON. Commander stops at its first error, so an option
+ * after the mistake (`--fee abc --json`) is never parsed: the words before `--` are looked at.
+ */
+function asksForJson(argv: string[]): boolean {
+  const words = argv.slice(2);
+  const end = words.indexOf("--");
+  return (end < 0 ? words : words.slice(0, end)).includes("--json");
+}
+
+/** Commander's message without its "error: " prefix; for a missing command it has only "(outputHelp)". */
+function usageMessage(error: CommanderError): string {
+  if (error.code === "commander.help") return "no command given (--help lists them)";
+  return error.message.replace(/^error: /, "");
+}
+
+/**
+ * Parses argv (node, script, words...) and runs the chosen command. Commander's own errors
+ * (missing or extra argument, unknown command or option, bad option value), already printed
+ * by commander to stderr, exit 2 as the README's "bad usage", with --json also as JSON on
+ * stdout; --help and --version exit 0.
+ */
+export async function runProgram(program: Command, argv: string[]): Promise<void> {
+  throwCommanderErrors(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.exitCode === 0) return;
+    // Commander printed only the help for a missing command: say what was wrong.
+    if (error.code === "commander.help") process.stderr.write(`error: ${usageMessage(error)}\n`);
+    if (asksForJson(argv)) process.stdout.write(`${toJson({ ok: false, error: "usage", message: usageMessage(error) })}\n`);
+    process.exitCode = 2;
+  }
+}
+
+/** Runs a CLI action: errors go to stderr (and as JSON to stdout with --json), exit code 1 (2 for usage and key errors). */
 export async function runAction(json: boolean | undefined, action: () => Promise<void>): Promise<void> {
   try {
     await action();

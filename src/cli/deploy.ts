@@ -8,10 +8,17 @@ import { ClarityVersion, PostConditionMode, makeContractDeploy, privateKeyToAddr
 import { ContractCallError, toJson } from "../chain/clarity.js";
 import { DtsClient } from "../chain/client.js";
 import { NETWORKS } from "../chain/http.js";
-import { UsageError, addCommonOptions, backendFor, nodeUrlOf, print, requireKey, runAction, type CommonOptions } from "./common.js";
+import { UsageError, addCommonOptions, backendFor, nodeUrlOf, packageVersion, print, requireKey, runAction, runProgram, type CommonOptions } from "./common.js";
 
 /** Micro-STX per byte for a dry run's default fee (Clarinet's default deployment_fee_rate). */
 export const DRY_RUN_FEE_PER_BYTE = 10n;
+
+/**
+ * The largest contract source @stacks/transactions will put in a transaction (its wire
+ * codec's limit for the code body); past it the library fails with a bare "String length
+ * exceeds maximum bytes", so the size is checked first and named.
+ */
+export const MAX_CODE_BODY_BYTES = 100_000;
 
 /** The project's contract, wherever the script is run from. */
 const DEFAULT_CONTRACT_FILE = fileURLToPath(new URL("../../contracts/dts.clar", import.meta.url));
@@ -43,6 +50,7 @@ export function buildDeployProgram(): Command {
     .option("--initialize <values...>", `call initialize after the deploy: ${INIT_NAMES.join(" ")}`)
     .option("--dry-run", "sign and print the transaction's id, size and fee; broadcast nothing (offline: nonce 0 and 10 uSTX/byte unless --nonce/--fee)")
     .option("--yes", "confirm a mainnet deploy")
+    .version(packageVersion())
     .showHelpAfterError();
   addCommonOptions(program);
   program.action(async () => {
@@ -57,6 +65,8 @@ export function buildDeployProgram(): Command {
       } catch (e) {
         throw new UsageError(`cannot read ${options.contractFile}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
       }
+      const codeBytes = Buffer.byteLength(codeBody, "utf8");
+      if (codeBytes > MAX_CODE_BODY_BYTES) throw new UsageError(`${options.contractFile} is ${codeBytes} bytes; @stacks/transactions deploys at most ${MAX_CODE_BODY_BYTES}`);
       const nodeUrl = nodeUrlOf(options);
       const { key, address } = await requireKey(options);
       const contractId = `${address}.${options.name}`;
@@ -121,5 +131,5 @@ export function buildDeployProgram(): Command {
 }
 
 export async function runDeploy(argv: string[]): Promise<void> {
-  await buildDeployProgram().parseAsync(argv);
+  await runProgram(buildDeployProgram(), argv);
 }

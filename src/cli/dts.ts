@@ -8,7 +8,7 @@ import { ContractCallError } from "../chain/clarity.js";
 import { DtsClient } from "../chain/client.js";
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from "../chain/functions.js";
 import { encryptStacksKey, askHidden, KeyError } from "../chain/keys.js";
-import { checkPrincipal } from "../chain/types.js";
+import { checkPrincipalText, cliParser } from "./args.js";
 import type { ContractEvent } from "../chain/backend.js";
 import {
   DEVNET_DEPLOYER,
@@ -20,6 +20,8 @@ import {
   requireKey,
   runAction,
   keyOf,
+  packageVersion,
+  runProgram,
   type CommonOptions,
 } from "./common.js";
 
@@ -33,7 +35,7 @@ function contractOf(options: DtsOptions): string {
   if (!id) throw new UsageError("--contract <address.name> (or DTS_CONTRACT) is required on testnet and mainnet");
   const [address, name, ...rest] = id.split(".");
   if (!name || rest.length) throw new UsageError(`--contract must be <address>.<name>, got ${id}`);
-  checkPrincipal(address, "--contract's address");
+  checkPrincipalText(address, "--contract's address");
   return id;
 }
 
@@ -48,10 +50,16 @@ function eventLine(e: ContractEvent): string {
   return `#${e.blockHeight} ${e.topic} ${fields.join(" ")}`;
 }
 
+/** rotate-signers' committee argument may be this word: the committee the chain yields now. */
+export const AUTO_COMMITTEE = "auto";
+
+/** The commands that are not contract functions, and what they touch (for the README's reference). */
+export const OTHER_COMMANDS = { events: "read-only", address: "local", "keystore-create": "local" } as const;
+
 function addFunctionCommand(program: Command, name: FunctionName): void {
   const spec = FUNCTIONS[name] as FunctionSpec;
   const command = program.command(name).description(`${spec.access === "public" ? "[tx] " : ""}${spec.help ?? ""}`);
-  for (const a of spec.args) command.argument(`<${a.name}>`, name === "rotate-signers" ? `${a.hint}, or "auto" for the one get-ranking yields` : a.hint);
+  for (const a of spec.args) command.argument(`<${a.name}>`, name === "rotate-signers" ? `${a.hint}, or "${AUTO_COMMITTEE}" for the one get-ranking yields` : a.hint);
   if (spec.access === "read_only") command.option("--sender <principal>", "call as this principal (default: the contract's deployer)");
   addContractOptions(command);
   command.action(async (...params: unknown[]) => {
@@ -60,10 +68,10 @@ function addFunctionCommand(program: Command, name: FunctionName): void {
     await runAction(options.json, async () => {
       const contractId = contractOf(options);
       // rotate-signers auto: the committee the contract accepts now, read from the chain.
-      const auto = name === "rotate-signers" && texts[0] === "auto";
-      const values = auto ? [await new DtsClient(backendFor(options, contractId)).proposedCommittee()] : spec.args.map((a, i) => a.parse(texts[i]!, a.name));
+      const auto = name === "rotate-signers" && texts[0] === AUTO_COMMITTEE;
+      const values = auto ? [await new DtsClient(backendFor(options, contractId)).proposedCommittee()] : spec.args.map((a, i) => cliParser(a)(texts[i]!, a.name));
       if (spec.access === "read_only") {
-        const client = new DtsClient(backendFor(options, contractId), options.sender ? checkPrincipal(options.sender, "--sender") : null);
+        const client = new DtsClient(backendFor(options, contractId), options.sender ? checkPrincipalText(options.sender, "--sender") : null);
         const value = await (client.read as (fn: string, ...args: unknown[]) => Promise<unknown>).call(client, name, ...values);
         print(value, options.json, () => humanValue(value).replace(/^\n/, ""));
         return;
@@ -83,7 +91,7 @@ function addFunctionCommand(program: Command, name: FunctionName): void {
   });
 }
 
-function addContractOptions(command: Command): Command {
+export function addContractOptions(command: Command): Command {
   command.option("--contract <address.name>", `the DTS contract (default: DTS_CONTRACT; on devnet ${DEVNET_DEPLOYER}.dts)`);
   return addCommonOptions(command);
 }
@@ -91,6 +99,7 @@ function addContractOptions(command: Command): Command {
 export function buildDtsProgram(): Command {
   const program = new Command("dts")
     .description("Call any function of the DTS contract on devnet, testnet or mainnet.\nKeys: DTS_PRIVATE_KEY, DTS_MNEMONIC, --mnemonic-file or --keystore. Contract: --contract or DTS_CONTRACT.")
+    .version(packageVersion())
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });
   for (const name of Object.keys(FUNCTIONS) as FunctionName[]) addFunctionCommand(program, name);
@@ -146,5 +155,5 @@ export function buildDtsProgram(): Command {
 }
 
 export async function runDts(argv: string[]): Promise<void> {
-  await buildDtsProgram().parseAsync(argv);
+  await runProgram(buildDtsProgram(), argv);
 }
