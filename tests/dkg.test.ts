@@ -2,7 +2,7 @@
 // of the forming committee (and, for a reshare, of the committee it reshares from) post
 // opaque payloads; the contract checks who may post and prints the bytes. The last suite runs
 // the real Pedersen DKG and a reshare of src/crypto with every message through the contract.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { type LocalDkgMessage, runLocalDkg, runLocalReshare } from "../src/crypto/local.js";
@@ -34,6 +34,9 @@ import {
   rotate,
   mineBurnNowAtLeast,
 } from "./helpers";
+
+// The books add up to the contract's STX balance after every test.
+afterEach(() => expectBalancedBooks());
 
 const ERR_INVALID_PARAMS = 101;
 const ERR_NOT_ACTIVE_SIGNER = 106;

@@ -2,7 +2,7 @@
 // requests, partials, aggregates, fee settlement, rotation, reports, claims, claim expiries
 // and slashing; leaving (unstake, withdraw) and collecting money (rewards, fee refunds)
 // always work. Paused blocks never count: stacks-now and burn-now stand still while paused.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { Cl, type ClarityValue } from "@stacks/transactions";
 import {
   DEFAULTS,
@@ -38,6 +38,9 @@ import {
   rotate,
   committeeArg,
 } from "./helpers";
+
+// The books add up to the contract's STX balance after every test.
+afterEach(() => expectBalancedBooks());
 
 const ERR_UNAUTHORIZED = 100;
 const ERR_PAUSED = 113;

@@ -1,7 +1,7 @@
 // Epochs and group keys: rotate-signers forms a committee (top total-signers by stake x
 // reputation), its members vote the DKG result in with submit-epoch-key, and a reshare must
 // keep the group key while the old committee keeps serving requests.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -38,6 +38,9 @@ import {
   wallets,
   rotate,
 } from "./helpers";
+
+// The books add up to the contract's STX balance after every test.
+afterEach(() => expectBalancedBooks());
 
 const ERR_INVALID_PARAMS = 101;
 const ERR_NOT_ACTIVE_SIGNER = 106;

@@ -1,6 +1,6 @@
 // initialize: the deployer sets the five network parameters once; every other parameter
 // starts at its documented default. Nothing else works before it.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
   DEFAULTS,
@@ -18,7 +18,11 @@ import {
   stxBalance,
   wallets,
   rotate,
+  expectBalancedBooks,
 } from "./helpers";
+
+// The books add up to the contract's STX balance after every test.
+afterEach(() => expectBalancedBooks());
 
 const ERR_UNAUTHORIZED = 100;
 const ERR_INVALID_PARAMS = 101;

@@ -9,7 +9,7 @@
 //   reputation  = base - min(base, penalty)
 // The formula's worked values use a signer with one real partial (no 5000 withheld); the
 // update-metrics rules use fresh signers, whose measured score is formula - 5000.
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
   activeEpoch,
@@ -38,6 +38,9 @@ import {
   wallets,
   mineToNextInterval,
 } from "./helpers";
+
+// The books add up to the contract's STX balance after every test.
+afterEach(() => expectBalancedBooks());
 
 const ERR_UNAUTHORIZED = 100;
 const ERR_INVALID_METRICS = 108;

@@ -1,6 +1,6 @@
 // register-signer: a real BLS identity key and exactly min-stake locked in the contract
 // make a backup signer with a neutral reputation.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import { tx } from "@stacks/clarinet-sdk";
 import {
@@ -25,6 +25,9 @@ import {
   stxTransfers,
   wallets,
 } from "./helpers";
+
+// The books add up to the contract's STX balance after every test.
+afterEach(() => expectBalancedBooks());
 
 const ERR_INSUFFICIENT_STAKE = 102;
 const ERR_ALREADY_REGISTERED = 107;

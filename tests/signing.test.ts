@@ -2,7 +2,7 @@
 // committee submit partials sigma_i = s_i * H(m); anyone submits the combination once t are
 // in. The contract checks shapes, membership, timing and counts; BLS validity is checked
 // here, off-chain, with real keys, exactly as signer nodes and watchtowers do.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
   activeEpoch,
@@ -37,6 +37,9 @@ import {
   settleFee,
   rotate,
 } from "./helpers";
+
+// The books add up to the contract's STX balance after every test.
+afterEach(() => expectBalancedBooks());
 
 const ERR_INVALID_PARAMS = 101;
 const ERR_INVALID_SIGNATURE = 103;
