@@ -1,6 +1,6 @@
 // A local Stacks node for development: the simnet behind the part of the Stacks node RPC
 // and of the Hiro API that clients on @stacks/transactions and
-// @stacks/blockchain-api-client use. See .drafts/README-devnet.md / README.md.
+// @stacks/blockchain-api-client use. See README.md, "Local node: `npm run devnet`".
 import { resolve } from "node:path";
 import { DevnetChain } from "./chain.js";
 import { DevnetNode } from "./node.js";

@@ -1,10 +1,11 @@
-// The HTTP gateway of a DTS network: see server.ts and .drafts/README-gateway.md.
+// The HTTP gateway of a DTS network: see server.ts and README.md, section "HTTP gateway".
 import type { RoleConfig } from "../roles/config.js";
 import { connect } from "../roles/config.js";
 import { Gateway, type GatewayOptions } from "./server.js";
 
 export { Gateway, type GatewayOptions } from "./server.js";
 export { Monitor, LATENCY_BUCKETS } from "./monitor.js";
+export { ROUTE_SCHEMAS, TEXT_ROUTES } from "./schemas.js";
 export { parseHash, stateOf, type RequestState } from "./requests.js";
 
 /** A gateway for a role configuration: its [chain], [account] and [gateway] sections. */

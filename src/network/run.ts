@@ -87,6 +87,12 @@ export class NetworkError extends Error {
   }
 }
 
+/**
+ * Requests made after the sample, at most, so that a faulty member whose partial missed it
+ * (landed after the aggregate, refused) submits one the watchtowers can catch.
+ */
+export const FAULTY_EXTRA_REQUESTS = 5;
+
 const TIMEOUT = { devnet: 120_000, deploy: 180_000, register: 180_000, dkg: 600_000, gateway: 60_000, sign: 300_000, slash: 300_000 };
 
 function timestamp(): string {
@@ -508,9 +514,30 @@ export class ProcessNetwork {
     return this.backend.events(fromBlock);
   }
 
-  /** Waits until every faulty signer was slashed for an invalid partial; returns the slash events. */
-  async faultySlashed(fromBlock: number): Promise<{ role: string; signer: string; amount: string; messageHash: string; totalSlashes: number }[]> {
+  /**
+   * Waits until every faulty signer was slashed for an invalid partial; returns the slash
+   * events. A faulty member's partial that arrives after a request's aggregate is refused
+   * (ERR-ALREADY-FINALIZED) and leaves nothing to catch; so while a faulty member has no
+   * partial on-chain since `fromBlock`, another request is signed (at most
+   * FAULTY_EXTRA_REQUESTS), each after the previous one's aggregate, when every partial that
+   * could land has.
+   */
+  async faultySlashed(fromBlock: number, message = "faulty check"): Promise<{ role: string; signer: string; amount: string; messageHash: string; totalSlashes: number }[]> {
     const faulty = this.roles.filter((r) => r.faulty);
+    for (let extra = 1; ; extra++) {
+      const partials = (await this.events(fromBlock)).filter((e) => e.topic === "partial-signature");
+      const missing = faulty.filter((r) => !partials.some((e) => e.data.signer === r.address));
+      if (missing.length === 0) break;
+      const names = missing.map((r) => r.name).join(", ");
+      if (extra > FAULTY_EXTRA_REQUESTS)
+        throw new NetworkError(`${names} got no partial on-chain in ${FAULTY_EXTRA_REQUESTS + 1} requests (each landed after the aggregate): nothing for the watchtowers to catch`);
+      this.step("faulty-retry", `${names}: no partial on-chain yet (it came after the aggregate); request ${extra} of at most ${FAULTY_EXTRA_REQUESTS} so that it sends one`, {
+        roles: missing.map((r) => r.name),
+        attempt: extra,
+      });
+      const signed = await this.sign(`${message} #${extra}`);
+      if (!signed.verifies) throw new NetworkError(`the signature of "${signed.message}" does not verify against the group key read from the contract`);
+    }
     const slashes = await this.until(
       `the watchtowers to slash ${faulty.map((r) => r.name).join(", ")}`,
       async () => {

@@ -14,6 +14,32 @@ import { ChainView, contractErrorName, describeError, field, hex } from "./chain
 import type { RoleStore, StoredRequest } from "./watchtower-store.js";
 import type { RoleAction } from "./watchtower.js";
 
+/**
+ * At most this many requests advanced at once: their aggregates are sent together (the HTTP
+ * backend gives concurrent calls from one account consecutive nonces, and a node's mempool
+ * holds at most 25 pending transactions per sender). One at a time, each waiting for the
+ * previous aggregate to be mined, a burst of n requests would take n blocks.
+ */
+export const MAX_IN_FLIGHT = 20;
+
+/** Runs `run` on every item, at most `limit` at a time; resolves with the errors once all are done. */
+export async function inParallel<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<unknown[]> {
+  const errors: unknown[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try {
+        await run(item);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return errors;
+}
+
 export interface AggregatorOptions {
   /** Sends as the aggregator's account (client.sender). */
   client: DtsClient;
@@ -80,7 +106,7 @@ export class Aggregator {
     this.log(`aggregator: ${line}`);
   }
 
-  /** Records a batch of events, then advances every open request. */
+  /** Records a batch of events, then advances every open request (concurrently, see MAX_IN_FLIGHT). */
   async handle(events: ContractEvent[]): Promise<void> {
     for (const event of events) {
       const d = event.data;
@@ -116,13 +142,13 @@ export class Aggregator {
     if (open.length === 0) return;
     const clock = await this.view.clock();
     if (clock.paused) return; // nothing can be submitted or settled until the guardian unpauses
-    for (const request of open) {
+    await inParallel(open, MAX_IN_FLIGHT, async (request) => {
       try {
         await this.advance(request, clock.stacksNow, clock.burnNow);
       } catch (error) {
         this.fail(`${request.hash.slice(0, 18)}…: ${describeError(error)}`);
       }
-    }
+    });
   }
 
   private async advance(request: StoredRequest, stacksNow: bigint, burnNow: bigint): Promise<void> {

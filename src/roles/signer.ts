@@ -9,7 +9,10 @@
 //   Phase boundaries are decided from chain data only (see {@link DkgRun}), then the node
 //   votes its result with `submit-epoch-key` after writing its share to the keystore.
 // - Signing: every `signature-requested` of an epoch it holds a share for gets one partial
-//   (`submit-partial-signature`), recorded in the database before it is sent.
+//   (`submit-partial-signature`), recorded in the database before it is sent. The partials
+//   due in one batch of blocks are all recorded first, then sent concurrently, so that a
+//   burst of requests is answered within about a block. A partial the contract refuses is
+//   recorded as failed and the node moves on; a node error is retried.
 //
 // Restart safety: the database (src/roles/store.ts, WAL + synchronous=FULL) records every
 // partial and every DKG frame before it is sent; a restart re-sends the recorded bytes,
@@ -22,11 +25,11 @@
 // already there is never sent again.
 import { existsSync, readFileSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync, mkdirSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
-import { Cl } from "@stacks/transactions";
+import { Cl, type ClarityValue } from "@stacks/transactions";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import type { ChainBackend, ContractEvent } from "../chain/backend.js";
-import type { DtsClient } from "../chain/client.js";
+import type { ChainBackend, ContractEvent, TxOutcome } from "../chain/backend.js";
+import { encodeArgs, type DtsClient } from "../chain/client.js";
 import { ContractCallError, ERROR_NAMES, decode, type Plain } from "../chain/clarity.js";
 import {
   CURVE_ORDER,
@@ -54,7 +57,7 @@ import {
 import { ConfigError, connect, secretFromEnv, type RoleConfig, type SignerConfig } from "./config.js";
 import { follow, type Follower } from "./follow.js";
 import { Store } from "./store.js";
-import { Aggregator } from "./aggregator.js";
+import { Aggregator, inParallel } from "./aggregator.js";
 import { RoleStore } from "./watchtower-store.js";
 
 /** A start-up failure an operator must fix (wrong password, unreachable node, key mismatch). */
@@ -114,6 +117,32 @@ const now = () => new Date().toISOString();
 const hex0x = (b: Uint8Array) => `0x${toHex(b)}`;
 const bytesOf = (v: Plain): Uint8Array => fromHex(String(v).replace(/^0x/, ""));
 const errorName = (e: unknown) => (e instanceof ContractCallError ? (ERROR_NAMES[e.code] ?? `u${e.code}`) : undefined);
+
+/**
+ * At most this many partials in flight from the node's account: a Stacks node's mempool
+ * refuses more than 25 pending transactions per sender (TooMuchChaining), and DKG frames,
+ * votes and an in-process aggregator send from the same account.
+ */
+const MAX_PARTIALS_IN_FLIGHT = 20;
+
+/** What the HTTP backend adds to ChainBackend: broadcasting and waiting apart (src/chain/http.ts). */
+interface Broadcaster {
+  submit(fn: string, args: ClarityValue[], sender: string): Promise<{ txid: string }>;
+  waitForTx(txid: string, timeoutMs?: number): Promise<TxOutcome>;
+}
+
+/** A partial due: recorded in the database (`signed`, status 'recorded'), or about to be, and not on the chain. */
+interface DuePartial {
+  hashHex: string;
+  hash: Uint8Array;
+  attempt: number;
+  epoch: number;
+  index: number;
+  /** The recorded bytes (hex): the only ones ever sent for this hash and attempt. */
+  signature: string;
+  /** Made in this batch: recorded (with the batch's others) before anything is sent. */
+  fresh: boolean;
+}
 
 /** Writes a file atomically and durably (temporary file, fsync, rename, fsync of the folder). */
 function writeDurably(file: string, text: string): void {
@@ -504,15 +533,19 @@ export class SignerNode {
     if (this.halted) return;
     const byBlock = new Map<number, ContractEvent[]>();
     for (const e of events) byBlock.set(e.blockHeight, [...(byBlock.get(e.blockHeight) ?? []), e]);
+    // The range's requests are signed together once its other events are handled (an epoch
+    // activated in the range has its share stored by then).
+    const requested: ContractEvent[] = [];
     for (let h = range.from; h <= range.tip; h++) {
-      for (const e of byBlock.get(h) ?? []) await this.handle(e);
+      for (const e of byBlock.get(h) ?? []) await this.handle(e, requested);
       for (const run of this.runs.values()) if (run.handledThrough < h) this.closePhases(run, h, false);
     }
+    await this.signRequests(requested);
     await this.act();
     this.store!.setCursor("follower", range.tip + 1);
   }
 
-  private async handle(e: ContractEvent): Promise<void> {
+  private async handle(e: ContractEvent, requested: ContractEvent[]): Promise<void> {
     switch (e.topic) {
       case "committee-rotated":
         await this.createRun(e, true);
@@ -523,7 +556,7 @@ export class SignerNode {
         break;
       }
       case "signature-requested":
-        await this.sign(e);
+        requested.push(e);
         break;
       case "epoch-activated": {
         const epoch = Number(e.data.epoch);
@@ -768,57 +801,151 @@ export class SignerNode {
     return { signature: String(record.signature).toLowerCase(), attempt: record.attempt as bigint };
   }
 
-  private async sign(e: ContractEvent): Promise<void> {
-    const epoch = Number(e.data.epoch);
+  /**
+   * Signs a batch of signature-requested events: decides which partials this node owes
+   * (reading the chain for each request at once), records every new one in one durable
+   * transaction, and only then sends them all (see {@link submitPartials}).
+   */
+  private async signRequests(events: ContractEvent[]): Promise<void> {
+    if (events.length === 0) return;
     // The epoch may have activated (t votes from others) before this node, catching up, stored its share.
-    const run = this.runs.get(epoch);
-    if (!this.shareFor(epoch) && run?.result?.share) await this.storeShare(run);
+    for (const epoch of new Set(events.map((e) => Number(e.data.epoch)))) {
+      const run = this.runs.get(epoch);
+      if (!this.shareFor(epoch) && run?.result?.share) await this.storeShare(run);
+    }
+    const { stacksNow } = await this.client.getClock();
+    const due: DuePartial[] = [];
+    const errors = await inParallel(events, MAX_PARTIALS_IN_FLIGHT, async (e) => {
+      const partial = await this.preparePartial(e, stacksNow);
+      if (partial) due.push(partial);
+    });
+    // A read failed: nothing recorded or sent yet; the follower retries the whole range.
+    if (errors.length > 0) throw errors[0];
+    const fresh = due.filter((p) => p.fresh);
+    if (fresh.length > 0) {
+      const db = this.store!.db;
+      const insert = db.prepare(
+        "INSERT INTO signed (message_hash, attempt, epoch, share_index, signature, faulty, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'recorded', ?, ?)",
+      );
+      this.store!.transaction(() => {
+        for (const p of fresh) insert.run(p.hashHex, p.attempt, p.epoch, p.index, p.signature, this.signer.faulty ? 1 : 0, now(), now());
+      });
+    }
+    await this.submitPartials(due);
+  }
+
+  /**
+   * The partial this node owes for a signature-requested event: the one recorded before a
+   * restart, or a new one (`fresh`, not recorded yet), or null when there is nothing to send
+   * (no share, already on the chain, finalized, expired, or a later attempt).
+   */
+  private async preparePartial(e: ContractEvent, stacksNow: bigint): Promise<DuePartial | null> {
+    const epoch = Number(e.data.epoch);
     const share = this.shareFor(epoch);
     const hashHex = String(e.data["message-hash"]).toLowerCase();
     if (!share) {
       const index = await this.client.getMemberIndex(epoch, this.address);
       if (index !== null) this.log(`request ${hashHex.slice(0, 18)}…: WARNING this node is member ${index} of epoch ${epoch} but holds no share of it: cannot sign`);
-      return;
+      return null;
     }
     const hash = bytesOf(hashHex);
     const attempt = Number(e.data.attempt);
-    const db = this.store!.db;
     type Row = { signature: string; status: string };
-    let row = db.prepare("SELECT signature, status FROM signed WHERE message_hash = ? AND attempt = ?").get(hashHex, attempt) as Row | undefined;
-    if (row && row.status !== "recorded") return; // submitted, or closed
+    const row = this.store!.db.prepare("SELECT signature, status FROM signed WHERE message_hash = ? AND attempt = ?").get(hashHex, attempt) as Row | undefined;
+    if (row && row.status !== "recorded") return null; // submitted, closed or failed
     const onChain = await this.readPartial(hash);
     if (onChain && Number(onChain.attempt) >= attempt) {
-      if (row) db.prepare("UPDATE signed SET status = 'submitted', updated_at = ? WHERE message_hash = ? AND attempt = ?").run(now(), hashHex, attempt);
-      return;
+      if (row) this.setPartialStatus(hashHex, attempt, "submitted", null);
+      return null;
     }
-    if (!row) {
-      const request = await this.client.getRequest(hash);
-      if (!request || request.aggregateSignature !== null) return; // finalized: nothing to add
-      if (request.epoch !== BigInt(epoch) || request.deadline < (await this.client.getClock()).stacksNow) return; // a later attempt, or expired
-      const value = this.signer.faulty ? (share.value + 1n) % CURVE_ORDER : share.value;
-      const partial = partialSign({ index: share.index, value }, hash);
-      db.prepare(
-        "INSERT INTO signed (message_hash, attempt, epoch, share_index, signature, faulty, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'recorded', ?, ?)",
-      ).run(hashHex, attempt, epoch, share.index, toHex(partial.signature), this.signer.faulty ? 1 : 0, now(), now());
-      row = { signature: toHex(partial.signature), status: "recorded" };
-    } else {
+    const due = { hashHex, hash, attempt, epoch, index: share.index };
+    if (row) {
       this.log(`request ${hashHex.slice(0, 18)}…: resubmitting the recorded partial`);
+      return { ...due, signature: row.signature, fresh: false };
     }
-    await this.checkpoint("partial", { messageHash: hashHex, attempt });
+    const request = await this.client.getRequest(hash);
+    if (!request || request.aggregateSignature !== null) return null; // finalized: nothing to add
+    if (request.epoch !== BigInt(epoch) || request.deadline < stacksNow) return null; // a later attempt, or expired
+    const value = this.signer.faulty ? (share.value + 1n) % CURVE_ORDER : share.value;
+    return { ...due, signature: toHex(partialSign({ index: share.index, value }, hash).signature), fresh: true };
+  }
+
+  /**
+   * Sends a batch of recorded partials concurrently and waits for them together, so that a
+   * burst of requests costs about one block instead of one block per request (the HTTP
+   * backend gives concurrent calls from one account consecutive nonces; a node takes them
+   * all into one block). Every partial is durable before any is sent. A partial whose
+   * sending failed for a reason other than the contract's answer (node unreachable, broadcast
+   * refused, not mined in time) stays `recorded`: the first such error is thrown once the
+   * others are done, and the follower retries the batch, re-sending only those bytes.
+   */
+  private async submitPartials(due: DuePartial[]): Promise<void> {
+    if (due.length === 0) return;
+    for (const p of due) await this.checkpoint("partial", { messageHash: p.hashHex, attempt: p.attempt });
+    // Paused: every partial would be refused (and cost its fee). The deadlines stand still
+    // while paused, so the batch is simply retried once the contract runs again.
+    if ((await this.client.getNetworkState()).paused) throw new Error(`the contract is paused: ${due.length} recorded partial(s) wait`);
+    const blocks = new Map<number, Promise<number>>();
+    const blockAfter = (tip: number) => {
+      if (!blocks.has(tip)) blocks.set(tip, this.backend.waitForBlock(tip + 1));
+      return blocks.get(tip)!;
+    };
+    const errors = await inParallel(due, MAX_PARTIALS_IN_FLIGHT, (p) => this.sendPartial(p, blockAfter));
+    if (errors.length > 0) throw errors[0];
+  }
+
+  /**
+   * submit-partial-signature and its result. Over HTTP the transaction is broadcast, then its
+   * result looked up once a block has passed (one wait for the whole batch), rather than
+   * polled from the moment it is sent: a batch of n partials would otherwise poll the node n
+   * times per poll interval. On the simnet a call is mined at once.
+   */
+  private async submitPartial(p: DuePartial, blockAfter: (tip: number) => Promise<number>): Promise<{ txid: string | null; blockHeight: number }> {
+    const http = this.backend as ChainBackend & Partial<Broadcaster>;
+    if (!http.submit || !http.waitForTx) return this.client.submitPartialSignature(p.hash, fromHex(p.signature));
+    const fn = "submit-partial-signature";
+    const tip = await http.blockHeight();
+    const { txid } = await http.submit(fn, encodeArgs(fn, [p.hash, fromHex(p.signature)]), this.address);
+    await blockAfter(tip);
+    const outcome = await http.waitForTx(txid);
+    if (!outcome.ok) throw new ContractCallError(fn, Number(outcome.value));
+    return { txid, blockHeight: outcome.blockHeight };
+  }
+
+  /** Sends one recorded partial; a contract error closes it (recorded as such), anything else throws. */
+  private async sendPartial(p: DuePartial, blockAfter: (tip: number) => Promise<number>): Promise<void> {
+    const tag = `request ${p.hashHex.slice(0, 18)}…`;
     let status = "submitted";
     let txid: string | null = null;
     try {
-      const sent = await this.client.submitPartialSignature(hash, fromHex(row.signature));
+      const sent = await this.submitPartial(p, blockAfter);
       txid = sent.txid;
-      this.log(`request ${hashHex.slice(0, 18)}…: partial ${share.index} submitted${this.signer.faulty ? " (FAULTY)" : ""} in block ${sent.blockHeight}`);
-      this.emit({ event: "signed", messageHash: hashHex, attempt, epoch, index: share.index, faulty: this.signer.faulty, txid });
+      this.log(`${tag}: partial ${p.index} submitted${this.signer.faulty ? " (FAULTY)" : ""} in block ${sent.blockHeight}`);
+      this.emit({ event: "signed", messageHash: p.hashHex, attempt: p.attempt, epoch: p.epoch, index: p.index, faulty: this.signer.faulty, txid });
     } catch (err) {
       const name = errorName(err);
-      if (name !== "ERR-ALREADY-SIGNED" && name !== "ERR-ALREADY-FINALIZED" && name !== "ERR-REQUEST-EXPIRED") throw err;
-      status = name === "ERR-ALREADY-SIGNED" ? "submitted" : `closed:${name}`;
-      this.log(`request ${hashHex.slice(0, 18)}…: not signed (${name})`);
+      // Not the contract's answer: the transaction may not have run at all. Retried. A pause
+      // (begun after the batch's check) costs nobody anything: retried too, never closed.
+      if (name === undefined || name === "ERR-PAUSED") throw err;
+      if (name === "ERR-ALREADY-SIGNED") status = "submitted";
+      else if (name === "ERR-ALREADY-FINALIZED" || name === "ERR-REQUEST-EXPIRED") {
+        status = `closed:${name}`;
+        this.log(`${tag}: not signed (${name})`);
+      } else {
+        // The contract refused this partial: sending the same bytes again gets the same
+        // answer, and retrying would hold up every later request and the DKG.
+        status = `failed:${name}`;
+        this.log(`${tag}: WARNING the contract refused partial ${p.index} with ${name}; recorded as failed, moving on`);
+        this.emit({ event: "sign-failed", messageHash: p.hashHex, attempt: p.attempt, epoch: p.epoch, index: p.index, error: name });
+      }
     }
-    db.prepare("UPDATE signed SET status = ?, txid = coalesce(?, txid), updated_at = ? WHERE message_hash = ? AND attempt = ?").run(status, txid, now(), hashHex, attempt);
+    this.setPartialStatus(p.hashHex, p.attempt, status, txid);
+  }
+
+  private setPartialStatus(hashHex: string, attempt: number, status: string, txid: string | null): void {
+    this.store!.db
+      .prepare("UPDATE signed SET status = ?, txid = coalesce(?, txid), updated_at = ? WHERE message_hash = ? AND attempt = ?")
+      .run(status, txid, now(), hashHex, attempt);
   }
 
   // ---- rotation ----------------------------------------------------------------------------

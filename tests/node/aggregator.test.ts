@@ -1,12 +1,18 @@
-// The aggregator role in-process against the simnet backend: competing aggregators, and an
-// invalid aggregate by someone else that the watchtowers reject before the valid one lands.
+// The aggregator role in-process against the simnet backend: competing aggregators, an
+// invalid aggregate by someone else that the watchtowers reject before the valid one lands,
+// and a burst of requests aggregated together. Also npm start's --faulty check
+// (src/network/run.ts) when the faulty member's partial lands after the aggregate.
 import { afterEach, describe, expect, it } from "vitest";
 import { partialSign, verify } from "../../src/crypto/index.js";
 import { aggregator, FEE, fromHex0x, network, request, signInvalidPartial, signPartial, startTowers, TOWERS, until, watchtower, type RoleHandle } from "./watchtower-fixture.js";
 import type { Watchtower } from "../../src/roles/watchtower.js";
-import type { Aggregator } from "../../src/roles/aggregator.js";
 import { Store } from "../../src/roles/store.js";
 import { RoleStore } from "../../src/roles/watchtower-store.js";
+import { Aggregator, MAX_IN_FLIGHT } from "../../src/roles/aggregator.js";
+import type { ContractEvent } from "../../src/chain/backend.js";
+import type { DtsClient } from "../../src/chain/client.js";
+import { FAULTY_EXTRA_REQUESTS, NetworkError, ProcessNetwork, type RoleInfo, type SignResult } from "../../src/network/run.js";
+import { tmpdir } from "node:os";
 
 const running: RoleHandle<Watchtower | Aggregator>[] = [];
 afterEach(async () => {
@@ -154,4 +160,77 @@ describe("aggregator", () => {
     for (const t of towers) expect((await net.client.getWatchtower(t.role.address))!.bond).toBe((await net.client.getConfig()).watchtowerBond);
     for (const r of [...towers, agg]) expect(r.role.errors).toEqual([]);
   });
+
+  it("a burst of requests: their aggregates are submitted together, not one block each", async () => {
+    const net = await network(3, 2);
+    const hashes: string[] = [];
+    for (let i = 0; i < 6; i++) hashes.push(await request(net, `aggregator: burst ${i}`));
+    for (const hash of hashes) for (const member of net.committee.slice(0, 2)) await signPartial(net, member, hash);
+    // Each submission takes a while, as a transaction waiting for its block does.
+    const client = net.client.as(net.chain.account("wallet_14"));
+    const slow = Object.create(client) as DtsClient;
+    let inFlight = 0;
+    let most = 0;
+    slow.submitAggregateSignature = async (hash, signature) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, 50));
+        return await client.submitAggregateSignature(hash, signature);
+      } finally {
+        inFlight--;
+      }
+    };
+    const store = RoleStore.open(":memory:", "aggregator");
+    const role = new Aggregator({ client: slow, store, pollIntervalMs: 5 });
+    running.push({ role, store, actions: [], lines: [] });
+    await role.start();
+    await until("every aggregate landed", () => net.events("signature-finalized").length === hashes.length);
+    expect(most).toBe(Math.min(hashes.length, MAX_IN_FLIGHT));
+    for (const hash of hashes) expect(verify(net.groupKey, fromHex0x(hash), fromHex0x((await net.client.getRequest(hash))!.aggregateSignature!))).toBe(true);
+    expect(role.errors).toEqual([]);
+  });
+});
+
+// src/network/run.ts (npm start --faulty): a faulty member's partial that arrives after the
+// aggregate is refused, leaving the watchtowers nothing to catch. The run then signs more
+// requests until its partial lands, instead of waiting for a slash that never comes.
+describe("npm start --faulty: the faulty member's partial after the aggregate", () => {
+  const FAULTY = "ST2NEB84ASENDXKYGJPQW86YXQCEFEX2ZQPG87ND";
+  function fake(landsOnRequest: number | null) {
+    const lines: string[] = [];
+    const net = new ProcessNetwork({ faulty: 1, baseDir: tmpdir(), progress: (line) => lines.push(line) });
+    const role: RoleInfo = { name: "signer-5", role: "signer", address: FAULTY, config: "", faulty: true };
+    net.roles.push({ name: "signer-1", role: "signer", address: "ST1SJ3DTE5DN7X54YDH5D64R3BCB6A2AG2ZQ8YPD5", config: "" }, role);
+    const events: ContractEvent[] = [];
+    const event = (topic: string, data: Record<string, unknown>, blockHeight: number) => ({ topic, data: { topic, ...data }, blockHeight, txid: null, txIndex: 0, eventIndex: 0 }) as ContractEvent;
+    events.push(event("partial-signature", { signer: "ST1SJ3DTE5DN7X54YDH5D64R3BCB6A2AG2ZQ8YPD5", "message-hash": "0x01" }, 10));
+    const signed: string[] = [];
+    net.events = async () => events;
+    net.sign = async (message: string) => {
+      signed.push(message);
+      const hash = `0x${String(signed.length + 1).padStart(2, "0")}`;
+      if (signed.length === landsOnRequest) {
+        events.push(event("partial-signature", { signer: FAULTY, "message-hash": hash }, 20));
+        events.push(event("signer-slashed", { signer: FAULTY, reason: "invalid-partial", amount: 10000n, "message-hash": hash }, 25));
+      }
+      return { message, verifies: true } as SignResult;
+    };
+    net.client = { getSignerInfo: async () => ({ slashingHistory: { totalSlashes: 1n } }) } as unknown as DtsClient;
+    return { net, lines, signed };
+  }
+
+  it("signs more requests until its partial lands, then reports its slash", async () => {
+    const { net, lines, signed } = fake(2);
+    const slashed = await net.faultySlashed(0, "check");
+    expect(signed).toEqual(["check #1", "check #2"]);
+    expect(slashed).toEqual([{ role: "signer-5", signer: FAULTY, amount: "10000", messageHash: "0x03", totalSlashes: 1 }]);
+    expect(lines.filter((l) => l.startsWith("signer-5: no partial on-chain yet"))).toHaveLength(2);
+  }, 20_000);
+
+  it("gives up, with a clear error, after FAULTY_EXTRA_REQUESTS requests", async () => {
+    const { net, signed } = fake(null);
+    await expect(net.faultySlashed(0)).rejects.toThrow(NetworkError);
+    await expect(fake(null).net.faultySlashed(0)).rejects.toThrow(`signer-5 got no partial on-chain in ${FAULTY_EXTRA_REQUESTS + 1} requests`);
+    expect(signed).toHaveLength(FAULTY_EXTRA_REQUESTS);
+  }, 20_000);
 });

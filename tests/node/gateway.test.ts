@@ -16,7 +16,7 @@ import { HttpBackend } from "../../src/chain/http.js";
 import { DtsClient } from "../../src/chain/client.js";
 import { privateKeyFromMnemonic } from "../../src/chain/keys.js";
 import { loadConfig } from "../../src/roles/config.js";
-import { createGateway, type Gateway } from "../../src/gateway/index.js";
+import { createGateway, ROUTE_SCHEMAS, TEXT_ROUTES, type Gateway } from "../../src/gateway/index.js";
 import { readRequest } from "../../src/gateway/requests.js";
 import {
   fromHex,
@@ -186,7 +186,8 @@ describe("HTTP gateway against the devnet node", () => {
       ["[1, 2]", 400, "invalid-request", /object/],
       [JSON.stringify({ messageHash: `0x${"ab".repeat(31)}` }), 400, "invalid-message-hash", /exactly 32 bytes \(64 hex digits\), got 31 bytes/],
       [JSON.stringify({ messageHash: "ab".repeat(33) }), 400, "invalid-message-hash", /exactly 32 bytes \(64 hex digits\), got 33 bytes/],
-      [JSON.stringify({ messageHash: `0x${"ab".repeat(33)}` }), 400, "invalid-request", /messageHash must NOT have more than 66 characters/],
+      [JSON.stringify({ messageHash: `0x${"ab".repeat(33)}` }), 400, "invalid-message-hash", /exactly 32 bytes \(64 hex digits\), got 33 bytes/],
+      [JSON.stringify({ messageHash: `0x${"ab".repeat(300)}` }), 400, "invalid-message-hash", /exactly 32 bytes \(64 hex digits\), got 300 bytes/],
       [JSON.stringify({ messageHash: "zz".repeat(32) }), 400, "invalid-request", /messageHash must match pattern/],
       [JSON.stringify({ message: "x", messageHash: probes[1] }), 400, "invalid-request", /either message or messageHash, not both/],
       [JSON.stringify({}), 400, "invalid-request", /give message .* or messageHash/],
@@ -219,6 +220,11 @@ describe("HTTP gateway against the devnet node", () => {
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json()).toMatchObject({ error: "invalid-request-id", message: "the request id must be exactly 32 bytes (64 hex digits), got 3 bytes" });
     expect((await gateway.app.inject({ method: "GET", url: "/status/not-hex" })).statusCode).toBe(400);
+    for (const [id, bytes] of [[`0x${"ab".repeat(33)}`, 33], ["cd".repeat(200), 200]] as const) {
+      const long = await gateway.app.inject({ method: "GET", url: `/signature/${id}` });
+      expect(long.statusCode, id).toBe(400);
+      expect(long.json()).toEqual({ error: "invalid-request-id", message: `the request id must be exactly 32 bytes (64 hex digits), got ${bytes} bytes` });
+    }
     expect((await gateway.app.inject({ method: "GET", url: "/nowhere" })).json()).toMatchObject({ error: "not-found" });
 
     // Nothing reached the chain.
@@ -419,6 +425,49 @@ describe("HTTP gateway against the devnet node", () => {
     const overview = (await gateway.app.inject({ method: "GET", url: "/overview" })).json();
     expect(overview).toMatchObject({ epoch: 1, threshold: T, group_public_key: `0x${toHex(groupKey)}` });
     expect(overview.committee.map((c: { signer: string }) => c.signer)).toEqual(committee);
+  });
+
+  it("every JSON route has a schema, and its answers lose nothing to it", async () => {
+    // A second gateway on the same account, fed the chain's events, with a hook that keeps
+    // each handler's payload before the response schema serializes it.
+    const probe = await createGateway(loadConfig(join(dir, "gateway.toml")), {}, env);
+    const payloads: unknown[] = [];
+    probe.app.addHook("preSerialization", async (_request, _reply, payload) => {
+      payloads.push(payload);
+      return payload;
+    });
+    const events = await client.events(0);
+    probe.monitor.handle(events, events.at(-1)!.blockHeight, (await client.getClock()).stacksNow);
+    const finalized = toHex(messageHash("hello from the gateway"));
+    const pending = toHex(messageHash("a bad partial"));
+    const calls: [string, string, unknown?][] = [
+      ["GET", `/status/${finalized}`],
+      ["GET", `/status/${"ab".repeat(32)}`],
+      ["GET", `/signature/0x${finalized}`],
+      ["GET", `/signature/${pending}`],
+      ["GET", "/health"],
+      ["GET", "/overview"],
+      ["POST", "/sign", { message: "hello from the gateway" }],
+      ["POST", "/sign", { messageHash: "12" }],
+    ];
+    const routes = new Set<string>();
+    for (const [method, path, body] of calls) {
+      payloads.length = 0;
+      const res = await probe.app.inject({ method: method as "GET" | "POST", url: path, ...(body ? { payload: body as object } : {}) });
+      expect(res.headers["content-type"], path).toMatch(/^application\/json/);
+      // What the handler (or the error handler) produced is what the client got.
+      expect(payloads, path).toHaveLength(1);
+      expect(res.json(), `${method} ${path} (${res.statusCode})`).toEqual(JSON.parse(JSON.stringify(payloads[0], (_, v) => (typeof v === "bigint" ? v.toString() : v))));
+      routes.add(`${method} ${path.replace(/\/(0x)?[0-9a-f]{64}$/, "/:id")}`);
+    }
+    expect([...routes].sort()).toEqual(Object.keys(ROUTE_SCHEMAS).sort());
+    for (const [route, schema] of Object.entries(ROUTE_SCHEMAS)) {
+      const response = schema.response as Record<string, unknown>;
+      expect(response[200], route).toBeDefined();
+      expect(response["4xx"] ?? response["5xx"], route).toBeDefined();
+    }
+    expect(Object.keys(TEXT_ROUTES).sort()).toEqual(["GET /", "GET /metrics"]);
+    await probe.app.close();
   });
 
   it("/health reports the node, the tip, the contract, the epoch and the account's balance; 503 when the node is unreachable", async () => {

@@ -45,11 +45,17 @@ describe(`npm ${START_COMMAND.join(" ")} --once --faulty 1 --rotate`, () => {
     expect(faulty).toHaveLength(1);
     const address = faulty[0].address;
     expect(epoch.committee).toContain(address);
-    expect((await client.getPartialSignature(sample.messageHash, address))!.invalid).toBe(true);
+    // Its partial on the sample was confirmed invalid; if it landed after the aggregate (too
+    // late to count), the run signed more requests until one of its partials was slashed.
+    const onSample = await client.getPartialSignature(sample.messageHash, address);
     const slashes = await client.events(0, "signer-slashed");
     const ofFaulty = slashes.filter((e) => e.data.signer === address);
+    expect(ofFaulty.length).toBeGreaterThan(0);
     expect(ofFaulty.map((e) => e.data.reason)).toEqual(ofFaulty.map(() => "invalid-partial"));
-    expect(ofFaulty.map((e) => e.data["message-hash"])).toContain(sample.messageHash);
+    if (onSample) {
+      expect(onSample.invalid).toBe(true);
+      expect(ofFaulty.map((e) => e.data["message-hash"])).toContain(sample.messageHash);
+    }
     const info = (await client.getSignerInfo(address))!;
     expect(info.slashingHistory.totalSlashes).toBe(BigInt(ofFaulty.length));
     expect(info.stake).toBeLessThan(100_000n);

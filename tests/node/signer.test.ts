@@ -13,8 +13,9 @@ import { startDevnet, type Devnet } from "../../src/devnet/index.js";
 import { HttpBackend } from "../../src/chain/http.js";
 import { DtsClient } from "../../src/chain/client.js";
 import { privateKeyFromMnemonic } from "../../src/chain/keys.js";
-import { loadConfig } from "../../src/roles/config.js";
-import { SignerError, SignerNode, type SignerEvent, type SubmitKind } from "../../src/roles/signer.js";
+import { connect, loadConfig } from "../../src/roles/config.js";
+import { NodeError } from "../../src/chain/errors.js";
+import { SignerError, SignerNode, type SignerEvent, type SignerNodeOptions, type SubmitKind } from "../../src/roles/signer.js";
 import { Store } from "../../src/roles/store.js";
 import { decryptKeystore, encryptKeystore, fromHex, messageHash, publicKeyOf, robustCombine, toHex, verify, verifyPartials } from "../../src/crypto/index.js";
 
@@ -51,6 +52,9 @@ describe("signer nodes on the devnet node", () => {
   let requester: DtsClient;
   const members: Member[] = [];
   const crashed = new Set<string>();
+  /** The block timer's current block, and whether it is held (blocks are then mined by hand). */
+  let mining: Promise<void> | null = null;
+  let paused = false;
 
   const toml = (m: { name: string }, extra = "") => `
 [chain]
@@ -72,13 +76,14 @@ keystore_scrypt_n = 1024
 ${extra}`;
 
   /** A node whose first submission of `crashAt` fails after its record is durable (a crash). */
-  function makeNode(m: Omit<Member, "node" | "events" | "lines">, crashAt?: SubmitKind): Member {
+  function makeNode(m: Omit<Member, "node" | "events" | "lines">, crashAt?: SubmitKind, connection?: SignerNodeOptions["connection"]): Member {
     const events: SignerEvent[] = [];
     const lines: string[] = [];
     let armed = crashAt !== undefined;
     const node = new SignerNode({
       config: loadConfig(m.configFile),
       env: m.env,
+      connection,
       log: (line) => lines.push(line),
       emit: (e) => events.push(e),
       beforeSubmit: (kind) => {
@@ -107,11 +112,9 @@ ${extra}`;
 
   beforeAll(async () => {
     devnet = await startDevnet({ port: 0, blockTimeMs: 0, deployContract: true });
-    let mining = false;
     miner = setInterval(() => {
-      if (mining) return;
-      mining = true;
-      devnet.mine(1).finally(() => (mining = false));
+      if (mining || paused) return;
+      mining = devnet.mine(1).finally(() => (mining = null));
     }, 100);
     dir = mkdtempSync(join(tmpdir(), "dts-signer-"));
     const account = (name: string) => devnet.accounts.find((a) => a.name === name)!;
@@ -258,6 +261,130 @@ ${extra}`;
     const combined = robustCombine({ messageHash: hash, partials: onChain, threshold: T, groupKey, shareKeys });
     expect(combined.signers).not.toContain(epoch.committee.indexOf(members[4]!.address) + 1);
     expect(verify(groupKey, hash, combined.signature)).toBe(true);
+  });
+
+  it("a burst of requests: each node records its partials, then sends them all before any is mined", async () => {
+    const reader = new HttpBackend({ network: "devnet", nodeUrl: devnet.url, contractId: devnet.contractId, pollIntervalMs: 50 });
+    const hashes = Array.from({ length: 10 }, (_, i) => messageHash(`burst ${i}`));
+    const fee = (await client(0).getConfig()).minFee;
+    const pending = async (who: string, confirmed: bigint) => (await reader.fetchNonce(who)) - confirmed;
+    const before = new Map<string, bigint>();
+    for (const who of [requester.sender!, ...members.map((m) => m.address)]) before.set(who, await reader.fetchNonce(who));
+    // No block while the requests and then the partials wait in the mempool.
+    paused = true;
+    await mining;
+    try {
+      const requested = Promise.all(hashes.map((hash) => requester.requestSignature(hash, fee)));
+      await waitFor("the ten requests in the mempool", async () => (await pending(requester.sender!, before.get(requester.sender!)!)) === BigInt(hashes.length));
+      await devnet.mine(1);
+      await requested;
+      // Sent one at a time, each waiting for the previous one to be mined, a node would have
+      // one partial pending here, never ten.
+      for (const m of members)
+        await waitFor(`${m.name}'s ten partials in the mempool together`, async () => (await pending(m.address, before.get(m.address)!)) === BigInt(hashes.length), 60_000);
+    } finally {
+      paused = false;
+    }
+    const ids = new Set(hashes.map((h) => `0x${toHex(h)}`));
+    const partials = await waitFor("every member's partial on every request", async () => {
+      const events = (await client(0).events(0, "partial-signature")).filter((e) => ids.has(String(e.data["message-hash"])));
+      return events.length === hashes.length * N ? events : null;
+    });
+    for (const m of members) {
+      expect(new Set(partials.filter((e) => e.data.signer === m.address).map((e) => e.blockHeight)).size).toBe(1);
+      const rows = await waitFor(`${m.name}'s rows marked submitted`, () => {
+        const store = Store.open(join(dir, m.name, "signer.db"), { readonly: true });
+        const found = store.db.prepare(`SELECT status FROM signed WHERE message_hash IN (${[...ids].map(() => "?").join(", ")})`).all(...ids) as { status: string }[];
+        store.close();
+        return found.every((r) => r.status === "submitted") ? found : null;
+      });
+      expect(rows).toHaveLength(hashes.length);
+    }
+  });
+
+  it("a pause holds the nodes' partials: nothing is sent while paused (no fee spent on a refusal), and after unpause every member signs", async () => {
+    const reader = new HttpBackend({ network: "devnet", nodeUrl: devnet.url, contractId: devnet.contractId, pollIntervalMs: 50 });
+    const hash = messageHash("requested, then paused");
+    const fee = (await client(0).getConfig()).minFee;
+    const before = new Map<string, bigint>();
+    for (const who of [requester.sender!, deployer.sender!, ...members.map((m) => m.address)]) before.set(who, await reader.fetchNonce(who));
+    // The request and the pause land in the same block, so no node can sign in between.
+    paused = true;
+    await mining;
+    try {
+      const sent = async (who: string) => (await reader.fetchNonce(who)) === before.get(who)! + 1n;
+      const requested = requester.requestSignature(hash, fee);
+      await waitFor("the request in the mempool", () => sent(requester.sender!));
+      const pausing = deployer.pause();
+      await waitFor("the pause in the mempool, after it", () => sent(deployer.sender!));
+      await devnet.mine(1);
+      await Promise.all([requested, pausing]);
+    } finally {
+      paused = false;
+    }
+    expect((await client(0).getNetworkState()).paused).toBe(true);
+    const start = await reader.blockHeight();
+    await reader.waitForBlock(start + 5);
+    for (const m of members) expect(await reader.fetchNonce(m.address), `${m.name} sent nothing while paused`).toBe(before.get(m.address));
+    expect(await client(0).getPartialSignature(hash, members[0]!.address)).toBeNull();
+    await deployer.unpause();
+    for (const m of members) await waitFor(`${m.name}'s partial after the unpause`, () => client(0).getPartialSignature(hash, m.address));
+    for (const m of members) expect(m.events.filter((e) => e.event === "sign-failed" && e.messageHash === `0x${toHex(hash)}`)).toEqual([]);
+  });
+
+  it("a partial the contract refuses is recorded as failed and the node moves on; a node error is retried", async () => {
+    // wallet_3 records its partial on a request, crashes before sending it, and the recorded
+    // bytes are then damaged (not a compressed G2 point): the contract refuses them.
+    const i = 2;
+    const m = members[i]!;
+    await m.node.stop();
+    members[i] = makeNode(m, "partial");
+    await members[i]!.node.start();
+    const refused = messageHash("refused by the contract");
+    const fee = (await client(0).getConfig()).minFee;
+    await requester.requestSignature(refused, fee);
+    await waitFor("wallet_3's crash before its partial", () => crashed.has("wallet_3:partial"));
+    await members[i]!.node.stop();
+    const db = Store.open(join(dir, m.name, "signer.db"));
+    const damaged = db.db.prepare("UPDATE signed SET signature = '00' || substr(signature, 3) WHERE message_hash = ? AND status = 'recorded'").run(`0x${toHex(refused)}`);
+    db.close();
+    expect(damaged.changes).toBe(1);
+
+    // Restarted on a connection whose first broadcast of the next request's partial fails
+    // as if the node were unreachable.
+    const connection = await connect(loadConfig(m.configFile), m.env);
+    const later = messageHash("signed after the refusal");
+    let unreachable = 1;
+    const real = connection.backend;
+    const flaky = Object.create(real) as typeof real;
+    flaky.submit = async (fn, args, sender, options) => {
+      const hash = (args[0] as { value?: unknown }).value;
+      if (fn === "submit-partial-signature" && hash === toHex(later) && unreachable-- > 0) throw new NodeError("cannot reach the node at http://127.0.0.1:1 (ECONNREFUSED after 6 attempts)");
+      return real.submit(fn, args, sender, options);
+    };
+    members[i] = makeNode(m, undefined, { ...connection, backend: flaky });
+    const node = members[i]!;
+    await node.node.start();
+
+    const row = (hash: Uint8Array) => {
+      const store = Store.open(join(dir, m.name, "signer.db"), { readonly: true });
+      const found = store.db.prepare("SELECT status FROM signed WHERE message_hash = ?").get(`0x${toHex(hash)}`) as { status: string } | undefined;
+      store.close();
+      return found?.status;
+    };
+    await waitFor("the refused partial recorded as failed", () => row(refused) === "failed:ERR-INVALID-SIGNATURE");
+    expect(node.lines.some((l) => l.includes("ERR-INVALID-SIGNATURE") && l.includes("moving on"))).toBe(true);
+    expect(node.events).toContainEqual(expect.objectContaining({ event: "sign-failed", messageHash: `0x${toHex(refused)}`, error: "ERR-INVALID-SIGNATURE" }));
+    expect(await client(0).getPartialSignature(refused, m.address)).toBeNull();
+
+    // The node moves on: the next request is signed, after one retry of the node error.
+    await requester.requestSignature(later, fee);
+    await waitFor("wallet_3's partial on the later request", () => client(0).getPartialSignature(later, m.address));
+    await waitFor("its row marked submitted", () => row(later) === "submitted");
+    expect(unreachable).toBe(-1);
+    expect(node.lines.some((l) => l.startsWith("error (will retry): cannot reach the node"))).toBe(true);
+    const mine = (await client(0).events(0, "partial-signature")).filter((e) => e.data.signer === m.address && e.data["message-hash"] === `0x${toHex(later)}`);
+    expect(mine).toHaveLength(1);
   });
 
   it("a reshare to the next epoch keeps the group key; a node with aggregate = true finalizes requests", async () => {
