@@ -66,6 +66,16 @@ export interface ChainBackend {
 }
 
 /** Orders events as the chain did: block, transaction, event. */
+/**
+ * The last block whose events can be read: the chain tip, or less when the event source
+ * lags it (the HTTP backend reads events from an API indexer that can be behind the node).
+ * Treating a block the source has not indexed yet as read would skip its events for good.
+ */
+export async function readableTip(backend: ChainBackend): Promise<number> {
+  const [tip, indexed] = await Promise.all([backend.blockHeight(), backend.indexedHeight?.() ?? Number.POSITIVE_INFINITY]);
+  return Math.min(tip, indexed);
+}
+
 export function compareEvents(a: ContractEvent, b: ContractEvent): number {
   return a.blockHeight - b.blockHeight || a.txIndex - b.txIndex || a.eventIndex - b.eventIndex;
 }

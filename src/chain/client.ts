@@ -17,7 +17,7 @@ import {
 } from "./functions.js";
 import { camel } from "./types.js";
 import { currentProposal } from "./committee.js";
-import type { ChainBackend, ContractEvent, TxOptions, TxOutcome } from "./backend.js";
+import { readableTip, type ChainBackend, type ContractEvent, type TxOptions, type TxOutcome } from "./backend.js";
 
 /** A successful public call: its decoded `ok` value and the transaction's details. */
 export interface TxResult<T> extends Omit<TxOutcome, "value" | "ok"> {
@@ -123,7 +123,8 @@ export class DtsClient {
     // Events of the last block seen, so that a block read while still filling is not lost.
     let seen = new Set<string>();
     while (!options.signal?.aborted) {
-      const tip = await this.backend.blockHeight();
+      // never past what the event source has indexed (an API indexer can lag the node)
+      const tip = await readableTip(this.backend);
       const events = await this.backend.events(next);
       // The newest block read may still receive transactions: read it again next time.
       const high = Math.max(tip, next, ...events.map((e) => e.blockHeight));

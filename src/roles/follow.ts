@@ -1,7 +1,7 @@
 // The loop every role runs: follow the chain tip and hand each new block's DTS events, in
 // chain order, to the role; resume from the last block the role handled. Works unchanged
 // on the simnet and the HTTP backends.
-import type { ChainBackend, ContractEvent } from "../chain/backend.js";
+import { readableTip, type ChainBackend, type ContractEvent } from "../chain/backend.js";
 
 export interface FollowOptions {
   backend: ChainBackend;
@@ -24,16 +24,6 @@ export interface Follower {
   stop(): Promise<void>;
   /** Resolves when the loop ends (after stop()). */
   readonly done: Promise<void>;
-}
-
-/**
- * The last block whose events can be read: the chain tip, or less when the event source
- * lags it (the HTTP backend reads events from an API indexer that can be behind the node).
- * Handling a block the source has not indexed yet would skip its events for good.
- */
-async function readableTip(backend: ChainBackend): Promise<number> {
-  const [tip, indexed] = await Promise.all([backend.blockHeight(), backend.indexedHeight?.() ?? Number.POSITIVE_INFINITY]);
-  return Math.min(tip, indexed);
 }
 
 /** Starts following; the first step runs at once. */
