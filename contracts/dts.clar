@@ -1627,9 +1627,9 @@
     id))
 
 (define-private (check-proposer)
-  (let ((info (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED)))
-    (try! (check-initialized))
-    (asserts! (> (get stake info) u0) ERR-INSUFFICIENT-STAKE)
+  (begin
+    (try! (check-initialized)) ;; initialized before the caller's role (the fixed check order)
+    (asserts! (> (get stake (unwrap! (map-get? signers tx-sender) ERR-NOT-REGISTERED)) u0) ERR-INSUFFICIENT-STAKE)
     (ok true)))
 
 (define-public (propose-parameter-change (parameter (string-ascii 32)) (value uint))

@@ -796,7 +796,7 @@ const TABLE: Record<string, { cases: Case[]; replayAllowed?: string }> = {
   "propose-parameter-change": {
     replayAllowed: "each call opens a new proposal",
     cases: [
-      c("before initialize", "fresh", w1, () => [Cl.stringAscii("min-fee"), u(2000)], "ERR-NOT-REGISTERED"),
+      c("before initialize", "fresh", w1, () => [Cl.stringAscii("min-fee"), u(2000)], "ERR-NOT-INITIALIZED"),
       c("not a signer", "world", stranger, () => [Cl.stringAscii("min-fee"), u(2000)], "ERR-NOT-REGISTERED"),
       c("the deployer, not a signer", "world", deployer, () => [Cl.stringAscii("min-fee"), u(2000)], "ERR-NOT-REGISTERED"),
       c("a watchtower, not a signer", "world", t1, () => [Cl.stringAscii("min-fee"), u(2000)], "ERR-NOT-REGISTERED"),
@@ -814,7 +814,7 @@ const TABLE: Record<string, { cases: Case[]; replayAllowed?: string }> = {
   "propose-treasury-spend": {
     replayAllowed: "each call opens a new proposal",
     cases: [
-      c("before initialize", "fresh", w1, () => [u(1), p(w1)], "ERR-NOT-REGISTERED"),
+      c("before initialize", "fresh", w1, () => [u(1), p(w1)], "ERR-NOT-INITIALIZED"),
       c("not a signer", "world", stranger, () => [u(1), p(stranger)], "ERR-NOT-REGISTERED"),
       c("a signer without bonded stake", "world", w6, () => [u(1), p(w6)], "ERR-INSUFFICIENT-STAKE", zeroStake),
       c("amount u0", "world", w1, () => [u(0), p(w1)], "ERR-INVALID-AMOUNT"),
@@ -827,7 +827,7 @@ const TABLE: Record<string, { cases: Case[]; replayAllowed?: string }> = {
   "propose-guardian": {
     replayAllowed: "each call opens a new proposal",
     cases: [
-      c("before initialize", "fresh", w1, () => [p(w1)], "ERR-NOT-REGISTERED"),
+      c("before initialize", "fresh", w1, () => [p(w1)], "ERR-NOT-INITIALIZED"),
       c("not a signer", "world", stranger, () => [p(stranger)], "ERR-NOT-REGISTERED"),
       c("the guardian, not a signer", "world", deployer, () => [p(stranger)], "ERR-NOT-REGISTERED"),
       c("a watchtower, not a signer", "world", t1, () => [p(ghostContract)], "ERR-NOT-REGISTERED"),

@@ -974,9 +974,9 @@ export class Model {
   // ---- public: governance ---------------------------------------------------------------------
 
   private checkProposer(): number | null {
+    if (!this.initialized) return ERR.NOT_INITIALIZED;
     const info = this.signers.get(this.sender);
     if (!info) return ERR.NOT_REGISTERED;
-    if (!this.initialized) return ERR.NOT_INITIALIZED;
     if (!(info.stake > 0n)) return ERR.INSUFFICIENT_STAKE;
     return null;
   }
