@@ -279,13 +279,18 @@ describe("cancel-epoch", () => {
     return { keys, sybils };
   }
 
+  /** In epoch 2, w1, w2 and w4 deal and w1 and w2 vote (two votes of the three needed). */
+  function partlyHeard(keys: { groupKey: Uint8Array; shareKeys: Uint8Array[] }) {
+    for (const dealer of [w1, w2, w4]) expect(post(2, 1, Uint8Array.of(1, 2, 3), dealer).result).toBeOk(Cl.bool(true));
+    const vote = [Cl.uint(2), Cl.buffer(keys.groupKey), Cl.list(keys.shareKeys.map((k) => Cl.buffer(k)))];
+    for (const voter of [w1, w2]) expect(call("submit-epoch-key", vote, voter).result).toBeOk(Cl.bool(false));
+  }
+
   it("cancels a forming epoch that has no key after dkg-timeout: its silent members are penalized once and left out of the next rotation, while the serving epoch signs throughout", () => {
     const { keys, sybils } = stalled();
     const formedAt = epochOf(2)["formed-at"];
     // w1, w2 and w4 deal; w1 and w2 vote; w3 (old and new), w5 (old) and the sybils stay silent.
-    for (const dealer of [w1, w2, w4]) expect(post(2, 1, Uint8Array.of(1, 2, 3), dealer).result).toBeOk(Cl.bool(true));
-    const vote = [Cl.uint(2), Cl.buffer(keys.groupKey), Cl.list(keys.shareKeys.map((k) => Cl.buffer(k)))];
-    for (const voter of [w1, w2]) expect(call("submit-epoch-key", vote, voter).result).toBeOk(Cl.bool(false));
+    partlyHeard(keys);
     expect(call("request-unstake", [Cl.uint(STAKE + 1n)], sybils[0]).result).toEqual(errCode(ERR.STAKE_LOCKED));
 
     mineBurnNowTo(formedAt + BigInt(DKG_TIMEOUT));
@@ -324,10 +329,8 @@ describe("cancel-epoch", () => {
   it("a forming epoch cannot be replaced while it is pending: rotate-signers waits (ERR-ROTATION-NOT-DUE) for it to activate or be cancelled, so its silent members cannot be picked again unpunished", () => {
     const { keys, sybils } = stalled();
     const formedAt = epochOf(2)["formed-at"];
-    // w1, w2 and w4 deal; w1 and w2 vote; the sybils stay silent.
-    for (const dealer of [w1, w2, w4]) expect(post(2, 1, Uint8Array.of(1, 2, 3), dealer).result).toBeOk(Cl.bool(true));
-    const vote = [Cl.uint(2), Cl.buffer(keys.groupKey), Cl.list(keys.shareKeys.map((k) => Cl.buffer(k)))];
-    for (const voter of [w1, w2]) expect(call("submit-epoch-key", vote, voter).result).toBeOk(Cl.bool(false));
+    // The sybils stay silent.
+    partlyHeard(keys);
     // A rotation period (144) and the DKG timeout (144) both pass: still no new rotation.
     mineBurnNowTo(formedAt + BigInt(Math.max(ROTATION, DKG_TIMEOUT)) + 1n);
     const replaced = call("rotate-signers", [committeeArg(proposal())], sybils[0]);

@@ -65,7 +65,6 @@ export interface ChainBackend {
   waitForBlock(height: number, timeoutMs?: number): Promise<number>;
 }
 
-/** Orders events as the chain did: block, transaction, event. */
 /**
  * The last block whose events can be read: the chain tip, or less when the event source
  * lags it (the HTTP backend reads events from an API indexer that can be behind the node).
@@ -76,6 +75,7 @@ export async function readableTip(backend: ChainBackend): Promise<number> {
   return Math.min(tip, indexed);
 }
 
+/** Orders events as the chain did: block, transaction, event. */
 export function compareEvents(a: ContractEvent, b: ContractEvent): number {
   return a.blockHeight - b.blockHeight || a.txIndex - b.txIndex || a.eventIndex - b.eventIndex;
 }

@@ -13,32 +13,7 @@ import { followStored, type Follower } from "./follow.js";
 import { ChainView, contractErrorName, describeError, field, hex } from "./chain-view.js";
 import type { RoleStore, StoredRequest } from "./watchtower-store.js";
 import type { RoleAction } from "./watchtower.js";
-
-/**
- * At most this many requests advanced at once: their aggregates are sent together (the HTTP
- * backend gives concurrent calls from one account consecutive nonces, and a node's mempool
- * holds at most 25 pending transactions per sender). One at a time, each waiting for the
- * previous aggregate to be mined, a burst of n requests would take n blocks.
- */
-export const MAX_IN_FLIGHT = 20;
-
-/** Runs `run` on every item, at most `limit` at a time; resolves with the errors once all are done. */
-export async function inParallel<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<unknown[]> {
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      try {
-        await run(item);
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return errors;
-}
+import { MAX_TXS_IN_FLIGHT, inParallel } from "./parallel.js";
 
 export interface AggregatorOptions {
   /** Sends as the aggregator's account (client.sender). */
@@ -106,7 +81,7 @@ export class Aggregator {
     this.log(`aggregator: ${line}`);
   }
 
-  /** Records a batch of events, then advances every open request (concurrently, see MAX_IN_FLIGHT). */
+  /** Records a batch of events, then advances every open request (concurrently: a burst's aggregates are sent together, see MAX_TXS_IN_FLIGHT). */
   async handle(events: ContractEvent[]): Promise<void> {
     for (const event of events) {
       const d = event.data;
@@ -142,7 +117,7 @@ export class Aggregator {
     if (open.length === 0) return;
     const clock = await this.view.clock();
     if (clock.paused) return; // nothing can be submitted or settled until the guardian unpauses
-    await inParallel(open, MAX_IN_FLIGHT, async (request) => {
+    await inParallel(open, MAX_TXS_IN_FLIGHT, async (request) => {
       try {
         await this.advance(request, clock.stacksNow, clock.burnNow);
       } catch (error) {

@@ -57,7 +57,8 @@ import {
 import { ConfigError, connect, secretFromEnv, type RoleConfig, type SignerConfig } from "./config.js";
 import { follow, type Follower } from "./follow.js";
 import { Store } from "./store.js";
-import { Aggregator, inParallel } from "./aggregator.js";
+import { Aggregator } from "./aggregator.js";
+import { MAX_TXS_IN_FLIGHT, inParallel } from "./parallel.js";
 import { RoleStore } from "./watchtower-store.js";
 
 /** A start-up failure an operator must fix (wrong password, unreachable node, key mismatch). */
@@ -117,13 +118,6 @@ const now = () => new Date().toISOString();
 const hex0x = (b: Uint8Array) => `0x${toHex(b)}`;
 const bytesOf = (v: Plain): Uint8Array => fromHex(String(v).replace(/^0x/, ""));
 const errorName = (e: unknown) => (e instanceof ContractCallError ? (ERROR_NAMES[e.code] ?? `u${e.code}`) : undefined);
-
-/**
- * At most this many partials in flight from the node's account: a Stacks node's mempool
- * refuses more than 25 pending transactions per sender (TooMuchChaining), and DKG frames,
- * votes and an in-process aggregator send from the same account.
- */
-const MAX_PARTIALS_IN_FLIGHT = 20;
 
 /** What the HTTP backend adds to ChainBackend: broadcasting and waiting apart (src/chain/http.ts). */
 interface Broadcaster {
@@ -815,7 +809,7 @@ export class SignerNode {
     }
     const { stacksNow } = await this.client.getClock();
     const due: DuePartial[] = [];
-    const errors = await inParallel(events, MAX_PARTIALS_IN_FLIGHT, async (e) => {
+    const errors = await inParallel(events, MAX_TXS_IN_FLIGHT, async (e) => {
       const partial = await this.preparePartial(e, stacksNow);
       if (partial) due.push(partial);
     });
@@ -890,7 +884,7 @@ export class SignerNode {
       if (!blocks.has(tip)) blocks.set(tip, this.backend.waitForBlock(tip + 1));
       return blocks.get(tip)!;
     };
-    const errors = await inParallel(due, MAX_PARTIALS_IN_FLIGHT, (p) => this.sendPartial(p, blockAfter));
+    const errors = await inParallel(due, MAX_TXS_IN_FLIGHT, (p) => this.sendPartial(p, blockAfter));
     if (errors.length > 0) throw errors[0];
   }
 

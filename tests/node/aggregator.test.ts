@@ -8,7 +8,8 @@ import { aggregator, FEE, fromHex0x, network, request, signInvalidPartial, signP
 import type { Watchtower } from "../../src/roles/watchtower.js";
 import { Store } from "../../src/roles/store.js";
 import { RoleStore } from "../../src/roles/watchtower-store.js";
-import { Aggregator, MAX_IN_FLIGHT } from "../../src/roles/aggregator.js";
+import { Aggregator } from "../../src/roles/aggregator.js";
+import { MAX_TXS_IN_FLIGHT } from "../../src/roles/parallel.js";
 import type { ContractEvent } from "../../src/chain/backend.js";
 import type { DtsClient } from "../../src/chain/client.js";
 import { FAULTY_EXTRA_REQUESTS, NetworkError, ProcessNetwork, type RoleInfo, type SignResult } from "../../src/network/run.js";
@@ -185,7 +186,7 @@ describe("aggregator", () => {
     running.push({ role, store, actions: [], lines: [] });
     await role.start();
     await until("every aggregate landed", () => net.events("signature-finalized").length === hashes.length);
-    expect(most).toBe(Math.min(hashes.length, MAX_IN_FLIGHT));
+    expect(most).toBe(Math.min(hashes.length, MAX_TXS_IN_FLIGHT));
     for (const hash of hashes) expect(verify(net.groupKey, fromHex0x(hash), fromHex0x((await net.client.getRequest(hash))!.aggregateSignature!))).toBe(true);
     expect(role.errors).toEqual([]);
   });
